@@ -1,0 +1,34 @@
+#pragma once
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace impasto {
+
+struct BenchOptions {
+  std::vector<std::string> networks;   // empty: every known network
+  std::vector<int> sizes{256, 512};
+  int iterations = 5;                  // timed iterations per case (after one warm-up)
+  int threads = 0;
+  std::string model_dir;
+  std::string device = "cpu";
+};
+
+struct BenchRow {
+  std::string network;
+  std::string weights;                 // file used, or "random" when none is installed
+  int size = 0;
+  double seconds_per_iteration = 0;    // forward + backward + losses
+  double conv_seconds = 0;             // the same convolutions timed alone (forward + input gradient)
+  double gflop = 0;                    // convolutions (forward + input gradient) + Gram products
+  double gflops = 0;                   // gflop / seconds_per_iteration
+  double sgemm_gflops = 0;             // this machine's own sgemm, measured in the same run
+};
+
+std::vector<BenchRow> run_bench(const BenchOptions& options);
+double measure_sgemm_gflops(int n = 2048);
+std::string bench_table(const std::vector<BenchRow>& rows);
+nlohmann::json bench_json(const std::vector<BenchRow>& rows);
+
+}  // namespace impasto

@@ -1,0 +1,52 @@
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace impasto {
+
+// Everything a run needs. The CLI, the tests and (later) the server fill the same struct; it is
+// serialised verbatim into the run report's "options".
+struct Options {
+  std::string content;                 // empty: texture synthesis from the styles alone
+  std::vector<std::string> styles;
+  std::vector<double> style_blend;     // one weight per style; empty: equal weights
+  double style_scale = 1.0;            // style images are resized to style_scale * output size
+  std::string output = "out.png";
+
+  int size = 512;                      // longer side of the output
+  int iterations = 500;
+  double content_weight = 1.0;
+  double style_weight = 1e3;
+  double tv_weight = 1.0;
+  std::string content_layers;          // "name[:weight],..."; empty: the network's defaults
+  std::string style_layers;
+  std::string pooling = "max";         // max | avg
+
+  std::string init = "content";        // content | noise | PATH of an image
+  uint64_t seed = 0;
+  std::string optimizer = "lbfgs";     // lbfgs | adam
+  double learning_rate = 0;            // 0: the optimiser's default (1 for L-BFGS, 0.02 for Adam)
+  int lbfgs_history = 20;
+  bool normalize_gradients = false;
+  double tolerance = 0;                // stop when the relative loss change stays below this
+
+  int save_every = 0;                  // numbered snapshots; 0: none
+  int print_every = 50;                // plain progress lines when stderr is not a terminal
+
+  std::string model = "squeezenet";    // squeezenet | vgg19 | vgg16
+  std::string model_file;              // explicit weights file or directory
+  std::string model_dir;               // where the default weights live; empty: search order
+  std::string device = "cpu";          // cpu | cuda
+  int threads = 0;                     // 0: all cores
+  std::string report;                  // JSON run record; empty: none
+};
+
+void to_json(nlohmann::json& j, const Options& options);
+
+// Checks values that need no file access; throws InputError naming the first bad option.
+void validate(const Options& options);
+
+}  // namespace impasto

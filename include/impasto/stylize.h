@@ -1,0 +1,47 @@
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "impasto/options.h"
+
+namespace impasto {
+
+struct IterationRecord {
+  int iteration = 0;
+  double content_loss = 0, style_loss = 0, tv_loss = 0, total_loss = 0;
+  double seconds = 0;  // since the optimisation started
+};
+
+struct RunResult {
+  std::string network;
+  std::string weights_file;
+  int content_width = 0, content_height = 0;  // 0 in texture mode
+  int output_width = 0, output_height = 0;
+  std::vector<IterationRecord> iterations;
+  IterationRecord final;                        // losses of the written image
+  int64_t peak_memory_bytes = 0;
+};
+
+struct RunCallbacks {
+  // After every iteration, with the planned iteration count.
+  std::function<void(const IterationRecord&, int planned)> on_iteration;
+};
+
+// Runs one style transfer (or, with options.content empty, texture synthesis) and writes
+// options.output. Throws InputError for anything wrong with the input.
+RunResult stylize(const Options& options, const RunCallbacks& callbacks = {});
+
+// The machine-readable record of a run: options, network, sizes, every iteration, final.
+nlohmann::json run_report(const Options& options, const RunResult& result);
+
+// Peak resident memory of this process so far.
+int64_t peak_memory_bytes();
+
+// Sets libtorch's intra-op threads: n > 0, or all cores for 0.
+void set_threads(int n);
+
+}  // namespace impasto

@@ -1,0 +1,169 @@
+#include "impasto/bench.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "impasto/errors.h"
+#include "impasto/stylize.h"
+#include "nets/model_locator.h"
+#include "nets/network.h"
+#include "transfer/objective.h"
+#include "weights/weight_source.h"
+
+namespace impasto {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+template <typename F>
+double best_seconds(int repeats, F&& work) {
+  double best = 1e30;
+  for (int i = 0; i < repeats; ++i) {
+    const auto start = Clock::now();
+    work();
+    best = std::min(best, std::chrono::duration<double>(Clock::now() - start).count());
+  }
+  return best;
+}
+
+// Each convolution alone: forward plus the gradient with respect to its input, as in an iteration.
+double time_convolutions(const Network& network, int64_t height, int64_t width, int repeats) {
+  const auto shapes = network.shapes(height, width);
+  const auto convs = network.convolutions();
+  double total = 0;
+  size_t c = 0;
+  for (const auto& shape : shapes) {
+    if (shape.spec->op != NodeOp::Conv) continue;
+    const auto& conv = convs[c++];
+    auto format = conv.weight.is_contiguous(at::MemoryFormat::ChannelsLast) ? at::MemoryFormat::ChannelsLast
+                                                                              : at::MemoryFormat::Contiguous;
+    torch::Tensor input = torch::randn({1, shape.in_channels, shape.in_height, shape.in_width},
+                                       conv.weight.options())
+                              .contiguous(format)
+                              .requires_grad_(true);
+    torch::Tensor grad = torch::randn({1, shape.channels, shape.height, shape.width}, conv.weight.options())
+                             .contiguous(format);
+    auto step = [&] {
+      torch::Tensor out = torch::conv2d(input, conv.weight, conv.bias, shape.spec->stride, shape.spec->padding);
+      out.backward(grad);
+      input.mutable_grad().reset();
+    };
+    step();
+    total += best_seconds(repeats, step);
+  }
+  return total;
+}
+
+double iteration_gflop(const Network& network, const ObjectiveConfig& config, int64_t height, int64_t width) {
+  double flop = 0;
+  for (const auto& shape : network.shapes(height, width)) {
+    if (shape.spec->op == NodeOp::Conv)
+      flop += 4.0 * shape.height * shape.width * shape.channels * shape.in_channels * shape.spec->kernel *
+              shape.spec->kernel;  // 2 (multiply-add) x 2 (forward, input gradient)
+    for (const auto& layer : config.style_layers)
+      if (layer.layer == shape.spec->name)
+        flop += 4.0 * shape.channels * shape.channels * shape.height * shape.width;  // Gram forward + backward
+  }
+  return flop / 1e9;
+}
+
+}  // namespace
+
+double measure_sgemm_gflops(int n) {
+  torch::NoGradGuard no_grad;
+  torch::Tensor a = torch::randn({n, n}), b = torch::randn({n, n}), c = torch::empty({n, n});
+  torch::mm_out(c, a, b);
+  const double seconds = best_seconds(5, [&] { torch::mm_out(c, a, b); });
+  return 2.0 * n * n * n / seconds / 1e9;
+}
+
+std::vector<BenchRow> run_bench(const BenchOptions& options) {
+  set_threads(options.threads);
+  const torch::Device device = options.device == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+  std::vector<BenchRow> rows;
+  const double sgemm = measure_sgemm_gflops();
+  const auto names = options.networks.empty() ? network_names() : options.networks;
+  for (const auto& name : names) {
+    const NetworkSpec& spec = network_spec(name);
+    ObjectiveConfig config;
+    config.content_layers = parse_layer_weights(spec.default_content_layers, spec, "content layers");
+    config.style_layers = parse_layer_weights(spec.default_style_layers, spec, "style layers");
+    config.style_weight = 1e3;
+    config.tv_weight = 1;
+    std::unique_ptr<WeightSource> weights;
+    std::string weights_name = "random";
+    try {
+      auto path = locate_weights(spec, "", options.model_dir);
+      weights = open_weights(path);
+      weights_name = path.string();
+      Network probe(spec, weights.get(), Objective::taps(config));  // partial files lack deep layers
+    } catch (const InputError&) {
+      weights.reset();
+      weights_name = "random";
+    }
+    NetworkConfig network_config;
+    network_config.device = device;
+    network_config.channels_last = device.is_cpu();
+    Network network(spec, weights.get(), Objective::taps(config), network_config);
+    for (int size : options.sizes) {
+      torch::manual_seed(0);
+      torch::Tensor content = torch::rand({1, 3, size, size}, torch::TensorOptions().device(device));
+      torch::Tensor style = torch::rand({1, 3, size, size}, torch::TensorOptions().device(device));
+      Objective objective(network, config, content, {style}, {});
+      torch::Tensor image = content.clone().requires_grad_(true);
+      auto iteration = [&] {
+        objective.evaluate(image);
+        image.mutable_grad().reset();
+      };
+      iteration();
+      BenchRow row;
+      row.network = name;
+      row.weights = weights_name;
+      row.size = size;
+      row.seconds_per_iteration = best_seconds(options.iterations, iteration);
+      row.conv_seconds = time_convolutions(network, size, size, std::max(2, options.iterations / 2));
+      row.gflop = iteration_gflop(network, config, size, size);
+      row.gflops = row.gflop / row.seconds_per_iteration;
+      row.sgemm_gflops = sgemm;
+      rows.push_back(row);
+    }
+  }
+  return rows;
+}
+
+std::string bench_table(const std::vector<BenchRow>& rows) {
+  std::ostringstream out;
+  char line[512];
+  std::snprintf(line, sizeof line, "%-11s %5s %10s %10s %9s %8s %9s %9s %8s  %s\n", "network", "size", "s/iter",
+                "conv s", "iter/conv", "GFLOP", "GFLOP/s", "sgemm", "of sgemm", "weights");
+  out << line;
+  for (const auto& r : rows) {
+    std::snprintf(line, sizeof line, "%-11s %5d %10.4f %10.4f %9.2f %8.1f %9.1f %9.1f %7.0f%%  %s\n",
+                  r.network.c_str(), r.size, r.seconds_per_iteration, r.conv_seconds,
+                  r.seconds_per_iteration / r.conv_seconds, r.gflop, r.gflops, r.sgemm_gflops,
+                  100.0 * r.gflops / r.sgemm_gflops, r.weights.c_str());
+    out << line;
+  }
+  return out.str();
+}
+
+nlohmann::json bench_json(const std::vector<BenchRow>& rows) {
+  nlohmann::json result = nlohmann::json::array();
+  for (const auto& r : rows)
+    result.push_back({{"network", r.network},
+                      {"weights", r.weights},
+                      {"size", r.size},
+                      {"seconds_per_iteration", r.seconds_per_iteration},
+                      {"conv_seconds", r.conv_seconds},
+                      {"gflop", r.gflop},
+                      {"gflops", r.gflops},
+                      {"sgemm_gflops", r.sgemm_gflops},
+                      {"fraction_of_sgemm", r.gflops / r.sgemm_gflops}});
+  return result;
+}
+
+}  // namespace impasto

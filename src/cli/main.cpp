@@ -1,0 +1,139 @@
+// The impasto command line: parses arguments into impasto::Options and drives the library.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/progress.h"
+#include "image/image_io.h"
+#include "impasto/bench.h"
+#include "impasto/errors.h"
+#include "impasto/stylize.h"
+
+namespace {
+
+constexpr int kInputErrorExit = 2;
+
+void add_transfer_options(CLI::App& command, impasto::Options& o, bool texture) {
+  if (!texture) command.add_option("--content,-c", o.content, "content photo")->required();
+  command.add_option("--style,-s", o.styles, "style image (repeat or comma-separate for several)")
+      ->required()
+      ->delimiter(',');
+  command.add_option("--style-blend", o.style_blend, "blend weights of the styles, e.g. 0.7,0.3")->delimiter(',');
+  command.add_option("--style-scale", o.style_scale, "style image size relative to the output size")
+      ->capture_default_str();
+  command.add_option("--output,-o", o.output, "output image (.png, .jpg, .tif, ...)")->capture_default_str();
+  command.add_option("--size", o.size, "longer side of the output in pixels")->capture_default_str();
+  command.add_option("--iterations,-n", o.iterations, "optimisation iterations")->capture_default_str();
+  command.add_option("--content-weight", o.content_weight, "weight of the content loss")->capture_default_str();
+  command.add_option("--style-weight", o.style_weight, "weight of the style loss")->capture_default_str();
+  command.add_option("--tv-weight", o.tv_weight, "weight of the total-variation smoothness loss")
+      ->capture_default_str();
+  command.add_option("--content-layers", o.content_layers, "content layers, name[:weight],... (default per network)");
+  command.add_option("--style-layers", o.style_layers, "style layers, name[:weight],... (default per network)");
+  command.add_option("--pooling", o.pooling, "max or avg")->capture_default_str();
+  command.add_option("--init", o.init, "content, noise or an image path")->capture_default_str();
+  command.add_option("--seed", o.seed, "random seed for noise initialisation")->capture_default_str();
+  command.add_option("--optimizer", o.optimizer, "lbfgs or adam")->capture_default_str();
+  command.add_option("--learning-rate", o.learning_rate, "step size (default: 1 for lbfgs, 0.02 for adam)");
+  command.add_option("--lbfgs-history", o.lbfgs_history, "L-BFGS correction pairs kept")->capture_default_str();
+  command.add_flag("--normalize-gradients", o.normalize_gradients, "scale each loss layer's gradient to unit L1 norm");
+  command.add_option("--tolerance", o.tolerance, "stop when the relative loss change stays below this (0: never)")
+      ->capture_default_str();
+  command.add_option("--save-every", o.save_every, "write a numbered snapshot every N iterations (0: never)")
+      ->capture_default_str();
+  command.add_option("--print-every", o.print_every, "progress line every N iterations when not on a terminal")
+      ->capture_default_str();
+  command.add_option("--model", o.model, "network: squeezenet, vgg19 or vgg16")->capture_default_str();
+  command.add_option("--model-file", o.model_file, "weights file or directory (overrides the model search)");
+  command.add_option("--model-dir", o.model_dir, "directory holding downloaded models");
+  command.add_option("--device", o.device, "cpu or cuda")->capture_default_str();
+  command.add_option("--threads", o.threads, "CPU threads (0: all cores)")->capture_default_str();
+  command.add_option("--report", o.report, "write a JSON record of the run to this file");
+}
+
+int run_transfer(const impasto::Options& options) {
+  impasto::Progress progress(stderr, isatty(STDERR_FILENO), options.print_every);
+  impasto::RunCallbacks callbacks;
+  callbacks.on_iteration = [&](const impasto::IterationRecord& r, int planned) { progress.update(r, planned); };
+  impasto::RunResult result;
+  try {
+    result = impasto::stylize(options, callbacks);
+  } catch (...) {
+    progress.finish();  // end a half-drawn bar so the error starts its own line
+    throw;
+  }
+  progress.finish();
+  std::fprintf(stderr, "wrote %s (%dx%d, %zu iterations, %.1f s, peak memory %.0f MB)\n", options.output.c_str(),
+               result.output_width, result.output_height, result.iterations.size(),
+               result.iterations.empty() ? 0.0 : result.iterations.back().seconds,
+               result.peak_memory_bytes / 1048576.0);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Impasto: neural style transfer (Gatys et al.) on the CPU or GPU"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "impasto 0.1.0");
+
+  impasto::Options stylize_options;
+  CLI::App* stylize = app.add_subcommand("stylize", "repaint a photo in the style of one or more paintings");
+  add_transfer_options(*stylize, stylize_options, false);
+
+  impasto::Options texture_options;
+  texture_options.init = "noise";
+  texture_options.output = "texture.png";
+  CLI::App* texture = app.add_subcommand("texture", "synthesise a texture from style images alone");
+  add_transfer_options(*texture, texture_options, true);
+
+  impasto::BenchOptions bench_options;
+  std::string bench_json_path;
+  CLI::App* bench = app.add_subcommand("bench", "time one iteration of each network; compare with sgemm");
+  bench->add_option("--networks", bench_options.networks, "networks to time (default: all)")->delimiter(',');
+  bench->add_option("--sizes", bench_options.sizes, "image sizes")->delimiter(',')->capture_default_str();
+  bench->add_option("--iterations", bench_options.iterations, "timed iterations per case")->capture_default_str();
+  bench->add_option("--threads", bench_options.threads, "CPU threads (0: all cores)");
+  bench->add_option("--model-dir", bench_options.model_dir, "directory holding downloaded models");
+  bench->add_option("--device", bench_options.device, "cpu or cuda")->capture_default_str();
+  bench->add_option("--json", bench_json_path, "also write the figures as JSON to this file ('-': stdout)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "impasto: error: %s (see impasto --help)\n", e.what());
+    return kInputErrorExit;
+  }
+
+  try {
+    if (stylize->parsed()) return run_transfer(stylize_options);
+    if (texture->parsed()) return run_transfer(texture_options);
+    if (bench->parsed()) {
+      const auto rows = impasto::run_bench(bench_options);
+      std::cout << impasto::bench_table(rows);
+      const std::string json = impasto::bench_json(rows).dump(2) + "\n";
+      if (bench_json_path == "-") std::cout << json;
+      else if (!bench_json_path.empty()) impasto::write_file_atomically(bench_json_path, json);
+      return 0;
+    }
+  } catch (const impasto::InputError& e) {
+    std::fprintf(stderr, "impasto: error: %s\n", e.what());
+    return kInputErrorExit;
+  } catch (const std::exception& e) {
+    std::string message = e.what();
+    if (!std::getenv("IMPASTO_DEBUG")) message = message.substr(0, message.find('\n'));
+    std::fprintf(stderr, "impasto: internal error: %s\n", message.c_str());
+    return 1;
+  }
+  return 0;
+}

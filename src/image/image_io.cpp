@@ -1,0 +1,113 @@
+#include "image/image_io.h"
+
+#include <torch/torch.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "impasto/errors.h"
+
+namespace impasto {
+namespace fs = std::filesystem;
+namespace {
+
+torch::Tensor from_mat(const cv::Mat& bgr) {
+  cv::Mat rgb;
+  cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+  rgb.convertTo(rgb, CV_32FC3, 1.0 / 255.0);
+  return torch::from_blob(rgb.data, {rgb.rows, rgb.cols, 3}, torch::kFloat).permute({2, 0, 1}).unsqueeze(0).clone(at::MemoryFormat::Contiguous);
+}
+
+cv::Mat to_mat(const torch::Tensor& image) {
+  torch::Tensor hwc = image.detach().to(torch::kCPU, torch::kFloat).squeeze(0).clamp(0, 1).mul(255).round()
+                          .to(torch::kUInt8).permute({1, 2, 0}).contiguous();
+  cv::Mat rgb(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_8UC3, hwc.data_ptr());
+  cv::Mat bgr;
+  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+  return bgr;
+}
+
+fs::path temporary_sibling(const fs::path& path) {
+  // Keep the extension: OpenCV chooses the encoder from it.
+  return path.parent_path() / ("." + path.stem().string() + ".tmp" + std::to_string(::getpid()) +
+                               path.extension().string());
+}
+
+}  // namespace
+
+torch::Tensor load_image(const std::string& path, const std::string& role) {
+  std::error_code error;
+  if (!fs::exists(path, error)) throw InputError("cannot read " + role + " '" + path + "': no such file");
+  if (fs::is_directory(path, error)) throw InputError("cannot read " + role + " '" + path + "': it is a directory");
+  std::ifstream probe(path, std::ios::binary);
+  if (!probe) throw InputError("cannot read " + role + " '" + path + "': permission denied or unreadable");
+  cv::Mat bgr = cv::imread(path, cv::IMREAD_COLOR);
+  if (bgr.empty()) throw InputError("cannot decode " + role + " '" + path + "': not a valid image file");
+  return from_mat(bgr);
+}
+
+torch::Tensor resize_to(const torch::Tensor& image, int64_t height, int64_t width) {
+  if (image.size(2) == height && image.size(3) == width) return image;
+  torch::Tensor hwc = image.detach().to(torch::kCPU).squeeze(0).permute({1, 2, 0}).contiguous();
+  cv::Mat source(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_32FC3, hwc.data_ptr());
+  cv::Mat resized;
+  const bool shrinking = height * width < image.size(2) * image.size(3);
+  cv::resize(source, resized, cv::Size(static_cast<int>(width), static_cast<int>(height)), 0, 0,
+             shrinking ? cv::INTER_AREA : cv::INTER_CUBIC);
+  return torch::from_blob(resized.data, {height, width, 3}, torch::kFloat)
+      .permute({2, 0, 1}).unsqueeze(0).clone(at::MemoryFormat::Contiguous).clamp_(0, 1).to(image.device());
+}
+
+torch::Tensor resize_longest(const torch::Tensor& image, int longest) {
+  const double scale = static_cast<double>(longest) / std::max(image.size(2), image.size(3));
+  const int64_t height = std::max<int64_t>(1, std::llround(image.size(2) * scale));
+  const int64_t width = std::max<int64_t>(1, std::llround(image.size(3) * scale));
+  return resize_to(image, height, width);
+}
+
+void check_writable_image_path(const std::string& path) {
+  if (!cv::haveImageWriter(path))
+    throw InputError("cannot write '" + path + "': unsupported image type (use .png, .jpg, .tif, .bmp or .webp)");
+  const fs::path parent = fs::path(path).parent_path();
+  std::error_code error;
+  if (!parent.empty() && !fs::is_directory(parent, error))
+    throw InputError("cannot write '" + path + "': directory '" + parent.string() + "' does not exist");
+}
+
+void save_image(const torch::Tensor& image, const std::string& path) {
+  const fs::path temporary = temporary_sibling(path);
+  bool written = false;
+  try {
+    written = cv::imwrite(temporary.string(), to_mat(image));
+  } catch (const cv::Exception& e) {
+    written = false;
+  }
+  std::error_code error;
+  if (!written) {
+    fs::remove(temporary, error);
+    throw InputError("cannot write '" + path + "'");
+  }
+  fs::rename(temporary, path, error);
+  if (error) {
+    fs::remove(temporary, error);
+    throw InputError("cannot write '" + path + "': " + error.message());
+  }
+}
+
+void write_file_atomically(const std::string& path, const std::string& text) {
+  const fs::path temporary = fs::path(path).parent_path() /
+                             ("." + fs::path(path).filename().string() + ".tmp" + std::to_string(::getpid()));
+  {
+    std::ofstream out(temporary, std::ios::binary);
+    out << text;
+    if (!out.flush()) throw InputError("cannot write '" + path + "'");
+  }
+  std::error_code error;
+  fs::rename(temporary, path, error);
+  if (error) throw InputError("cannot write '" + path + "': " + error.message());
+}
+
+}  // namespace impasto

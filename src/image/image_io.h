@@ -1,0 +1,26 @@
+#pragma once
+#include <torch/types.h>
+
+#include <string>
+
+namespace impasto {
+
+// Reads an image as [1,3,H,W] float RGB in 0..1. `role` names it in errors ("content image").
+// Throws InputError for a missing, unreadable or undecodable file.
+torch::Tensor load_image(const std::string& path, const std::string& role);
+
+// Resizes so that the longer side is `longest` pixels (area filter down, cubic up).
+torch::Tensor resize_longest(const torch::Tensor& image, int longest);
+torch::Tensor resize_to(const torch::Tensor& image, int64_t height, int64_t width);
+
+// Throws InputError when OpenCV cannot write this file type, before any work is done.
+void check_writable_image_path(const std::string& path);
+
+// Writes [1,3,H,W] RGB 0..1 (clamped) through a temporary file renamed into place, so that a
+// failed or interrupted run never leaves a partial image.
+void save_image(const torch::Tensor& image, const std::string& path);
+
+// Writes text to a temporary file and renames it into place.
+void write_file_atomically(const std::string& path, const std::string& text);
+
+}  // namespace impasto

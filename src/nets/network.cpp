@@ -1,0 +1,192 @@
+#include "nets/network.h"
+
+#include <torch/torch.h>
+
+#include <climits>
+#include <cmath>
+#include <set>
+#include <sstream>
+
+#include "impasto/errors.h"
+#include "weights/weight_source.h"
+
+namespace impasto {
+namespace {
+
+constexpr size_t kImage = SIZE_MAX;
+
+std::string shape_string(at::IntArrayRef sizes) {
+  std::ostringstream out;
+  out << "[";
+  for (size_t i = 0; i < sizes.size(); ++i) out << (i ? "," : "") << sizes[i];
+  out << "]";
+  return out.str();
+}
+
+ConvParams load_conv(const NodeSpec& node, const std::string& network, const WeightSource& weights) {
+  const std::vector<std::string> present = weights.layers();
+  const std::set<std::string> available(present.begin(), present.end());
+  for (const auto& name : node.weight_names) {
+    if (!available.count(name)) continue;
+    ConvParams params = weights.conv(name);
+    const std::vector<int64_t> expected = {node.out_channels, node.in_channels, node.kernel, node.kernel};
+    if (params.weight.sizes() != at::IntArrayRef(expected) || params.bias.numel() != node.out_channels)
+      throw InputError("weights for " + network + " layer " + node.name + " ('" + name + "') have shape " +
+                       shape_string(params.weight.sizes()) + ", expected " + shape_string(expected) +
+                       ": is this a " + network + " weights file?");
+    return params;
+  }
+  std::string tried;
+  for (const auto& name : node.weight_names) tried += (tried.empty() ? "" : ", ") + name;
+  throw InputError(weights.format() + " weights have no layer for " + network + " " + node.name +
+                   " (looked for " + tried + "); the file may hold only part of the network");
+}
+
+ConvParams random_conv(const NodeSpec& node) {
+  const double fan_in = node.in_channels * node.kernel * node.kernel;
+  return {torch::randn({node.out_channels, node.in_channels, node.kernel, node.kernel}) * std::sqrt(2.0 / fan_in),
+          torch::zeros({node.out_channels})};
+}
+
+}  // namespace
+
+Network::Network(const NetworkSpec& spec, const WeightSource* weights, const std::vector<std::string>& taps,
+                 const NetworkConfig& config)
+    : spec_(spec), config_(config) {
+  if (taps.empty()) throw InputError("no layers requested from " + spec.name);
+  // Walk back from the taps to find the nodes they depend on; everything else is never built.
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < spec.nodes.size(); ++i) index[spec.nodes[i].name] = i;
+  auto inputs_of = [&](size_t i) {
+    std::vector<size_t> result;
+    if (spec.nodes[i].inputs.empty()) {
+      result.push_back(i == 0 ? kImage : i - 1);
+    } else {
+      for (const auto& name : spec.nodes[i].inputs) result.push_back(index.at(name));
+    }
+    return result;
+  };
+  std::set<size_t> needed;
+  std::vector<size_t> stack;
+  for (const auto& tap : taps) stack.push_back(index.at(spec.node(tap).name));
+  while (!stack.empty()) {
+    size_t i = stack.back();
+    stack.pop_back();
+    if (i == kImage || !needed.insert(i).second) continue;
+    for (size_t input : inputs_of(i)) stack.push_back(input);
+  }
+
+  std::map<size_t, size_t> built_index;  // spec index -> nodes_ index
+  for (size_t i : needed) {              // std::set iterates in topological (spec) order
+    Node node;
+    node.spec = &spec.nodes[i];
+    for (size_t input : inputs_of(i)) node.inputs.push_back(input == kImage ? kImage : built_index.at(input));
+    if (node.spec->op == NodeOp::Conv) {
+      ConvParams params = weights ? load_conv(*node.spec, spec.name, *weights) : random_conv(*node.spec);
+      auto memory_format = config.channels_last ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+      node.weight = params.weight.to(config.device, torch::kFloat).contiguous(memory_format);
+      node.bias = params.bias.to(config.device, torch::kFloat).contiguous();
+    }
+    built_index[i] = nodes_.size();
+    nodes_.push_back(std::move(node));
+  }
+  for (size_t i = 0; i < nodes_.size(); ++i)
+    for (size_t input : nodes_[i].inputs)
+      if (input != kImage) nodes_[input].last_use = i;
+  for (const auto& tap : taps) nodes_[built_index.at(index.at(tap))].is_tap = true;
+
+  std::array<double, 3> mean = spec.mean_bgr;
+  if (!spec.bgr) std::swap(mean[0], mean[2]);
+  mean_ = torch::tensor({mean[0], mean[1], mean[2]}, torch::kFloat).view({1, 3, 1, 1}).to(config.device);
+}
+
+torch::Tensor Network::preprocess(const torch::Tensor& image) const {
+  torch::Tensor x = spec_.bgr ? image.flip(1) : image;
+  x = x * 255.0 - mean_;
+  return config_.channels_last ? x.contiguous(at::MemoryFormat::ChannelsLast) : x;
+}
+
+std::map<std::string, torch::Tensor> Network::forward(const torch::Tensor& image) const {
+  const torch::Tensor input = preprocess(image);
+  std::vector<torch::Tensor> values(nodes_.size());
+  std::map<std::string, torch::Tensor> taps;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    const Node& node = nodes_[i];
+    auto in = [&](size_t k) -> const torch::Tensor& {
+      return node.inputs[k] == kImage ? input : values[node.inputs[k]];
+    };
+    const NodeSpec& s = *node.spec;
+    torch::Tensor out;
+    switch (s.op) {
+      case NodeOp::Conv:
+        out = torch::conv2d(in(0), node.weight, node.bias, s.stride, s.padding);
+        if (s.relu) out = torch::relu_(out);
+        break;
+      case NodeOp::Pool:
+        out = config_.average_pooling
+                  ? torch::avg_pool2d(in(0), s.kernel, s.stride, 0, s.ceil_mode, /*count_include_pad=*/false)
+                  : torch::max_pool2d(in(0), s.kernel, s.stride, 0, 1, s.ceil_mode);
+        break;
+      case NodeOp::Concat: {
+        std::vector<torch::Tensor> parts;
+        for (size_t k = 0; k < node.inputs.size(); ++k) parts.push_back(in(k));
+        out = torch::cat(parts, 1);
+        break;
+      }
+    }
+    values[i] = out;
+    if (node.is_tap) taps[s.name] = out;
+    for (size_t input : node.inputs)
+      if (input != kImage && nodes_[input].last_use == i) values[input] = torch::Tensor();
+  }
+  return taps;
+}
+
+std::vector<Network::NodeShape> Network::shapes(int64_t height, int64_t width) const {
+  std::vector<NodeShape> result;
+  for (const Node& node : nodes_) {
+    const size_t first = node.inputs[0];
+    NodeShape shape{node.spec, 0, 0, 0, 3, height, width};
+    if (first != kImage) {
+      shape.in_channels = result[first].channels;
+      shape.in_height = result[first].height;
+      shape.in_width = result[first].width;
+    }
+    const NodeSpec& s = *node.spec;
+    auto out_size = [&](int64_t n) {
+      if (s.op == NodeOp::Conv) return (n + 2 * s.padding - s.kernel) / s.stride + 1;
+      if (s.ceil_mode) return (n - s.kernel + s.stride - 1) / s.stride + 1;
+      return (n - s.kernel) / s.stride + 1;
+    };
+    shape.channels = shape.in_channels;
+    shape.height = shape.in_height;
+    shape.width = shape.in_width;
+    if (s.op == NodeOp::Conv) shape.channels = s.out_channels;
+    if (s.op == NodeOp::Concat) {
+      shape.channels = 0;
+      for (size_t input : node.inputs) shape.channels += result[input].channels;
+    }
+    if (s.op != NodeOp::Concat) {
+      shape.height = shape.in_height < s.kernel - 2 * s.padding ? 0 : out_size(shape.in_height);
+      shape.width = shape.in_width < s.kernel - 2 * s.padding ? 0 : out_size(shape.in_width);
+    }
+    result.push_back(shape);
+  }
+  return result;
+}
+
+void Network::check_input_size(int64_t height, int64_t width) const {
+  for (const auto& shape : shapes(height, width))
+    if (shape.height < 1 || shape.width < 1)
+      throw InputError("a " + std::to_string(width) + "x" + std::to_string(height) + " image is too small for " +
+                       spec_.name + " layer " + shape.spec->name + "; use a larger --size");
+}
+
+std::vector<Network::BuiltConv> Network::convolutions() const {
+  std::vector<BuiltConv> result;
+  for (const auto& node : nodes_)
+    if (node.spec->op == NodeOp::Conv) result.push_back({node.spec, node.weight, node.bias});
+  return result;
+}
+
+}  // namespace impasto

@@ -1,0 +1,64 @@
+#pragma once
+#include <torch/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "nets/network_spec.h"
+
+namespace impasto {
+
+class WeightSource;
+
+struct NetworkConfig {
+  bool average_pooling = false;  // --pooling avg
+  bool channels_last = true;     // oneDNN's preferred layout on the CPU
+  torch::Device device = torch::kCPU;
+};
+
+// A backbone built from its NetworkSpec, only as deep as the requested taps need. Parameters never
+// require gradients: only the image is optimised, so backward skips every weight gradient.
+class Network {
+ public:
+  // weights == nullptr: random (He-initialised) parameters, for benchmarks and tests.
+  Network(const NetworkSpec& spec, const WeightSource* weights, const std::vector<std::string>& taps,
+          const NetworkConfig& config = {});
+
+  // image: [1,3,H,W] RGB in 0..1. Returns the requested taps by name.
+  std::map<std::string, torch::Tensor> forward(const torch::Tensor& image) const;
+
+  const NetworkSpec& spec() const { return spec_; }
+  // Output shape of every built node for an input of height x width (no computation).
+  struct NodeShape {
+    const NodeSpec* spec;
+    int64_t channels, height, width;           // output
+    int64_t in_channels, in_height, in_width;  // first input
+  };
+  std::vector<NodeShape> shapes(int64_t height, int64_t width) const;
+  // Throws InputError when an input of this size leaves some built layer with no pixels.
+  void check_input_size(int64_t height, int64_t width) const;
+  // Built convolutions and their parameters (for benchmarks).
+  struct BuiltConv {
+    const NodeSpec* spec;
+    torch::Tensor weight, bias;
+  };
+  std::vector<BuiltConv> convolutions() const;
+
+ private:
+  struct Node {
+    const NodeSpec* spec;
+    std::vector<size_t> inputs;  // indices into nodes_; SIZE_MAX = the image
+    torch::Tensor weight, bias;
+    size_t last_use = 0;         // index of the last node reading this output
+    bool is_tap = false;
+  };
+  torch::Tensor preprocess(const torch::Tensor& image) const;
+
+  const NetworkSpec& spec_;
+  NetworkConfig config_;
+  std::vector<Node> nodes_;
+  torch::Tensor mean_;  // [1,3,1,1] in the network's channel order, 0..255 scale
+};
+
+}  // namespace impasto

@@ -1,0 +1,40 @@
+#pragma once
+#include <array>
+#include <string>
+#include <vector>
+
+namespace impasto {
+
+// A backbone as data: nodes in topological order, interpreted by one builder (network.h).
+enum class NodeOp { Conv, Pool, Concat };
+
+struct NodeSpec {
+  std::string name;                  // the tap name users pass to --content-layers / --style-layers
+  NodeOp op = NodeOp::Conv;
+  std::vector<std::string> inputs;   // empty: the previous node (or the image for the first node)
+  // Conv: weights are looked up under any of these names; output is post-ReLU when relu is set.
+  std::vector<std::string> weight_names;
+  int in_channels = 0, out_channels = 0;
+  int kernel = 1, stride = 1, padding = 0;
+  bool relu = true;
+  bool ceil_mode = false;            // Pool
+};
+
+struct NetworkSpec {
+  std::string name;                  // "squeezenet", "vgg19", "vgg16"
+  std::vector<NodeSpec> nodes;
+  // Input convention of the pretrained weights: pixels 0..255 in this channel order minus mean.
+  bool bgr = true;
+  std::array<double, 3> mean_bgr{103.939, 116.779, 123.68};
+  std::vector<std::string> default_weights;  // candidate paths relative to a model directory
+  std::string default_content_layers;
+  std::string default_style_layers;  // "name:weight,..." or plain names (equal weights)
+  int channels(const std::string& node) const;
+  const NodeSpec& node(const std::string& name) const;  // throws InputError listing valid names
+  std::vector<std::string> tap_names() const;
+};
+
+const NetworkSpec& network_spec(const std::string& name);  // throws InputError for unknown names
+std::vector<std::string> network_names();
+
+}  // namespace impasto

@@ -1,0 +1,56 @@
+#include "optim/optimize.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <memory>
+
+namespace impasto {
+
+int optimize(torch::Tensor& image, const OptimizerConfig& config, const EvaluateFn& evaluate,
+             const IterationFn& on_iteration) {
+  image.requires_grad_(true);
+  const bool lbfgs = config.kind == "lbfgs";
+  const double lr = config.learning_rate > 0 ? config.learning_rate : (lbfgs ? 1.0 : 0.02);
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  if (lbfgs) {
+    // One function evaluation per step: history persists across step() calls, so each step is one
+    // L-BFGS iteration and progress can be observed between them.
+    optimizer = std::make_unique<torch::optim::LBFGS>(
+        std::vector<torch::Tensor>{image},
+        torch::optim::LBFGSOptions(lr).max_iter(1).history_size(config.lbfgs_history).tolerance_grad(0).tolerance_change(0));
+  } else {
+    optimizer = std::make_unique<torch::optim::Adam>(std::vector<torch::Tensor>{image}, torch::optim::AdamOptions(lr));
+  }
+
+  LossValues losses;
+  double previous_total = NAN;
+  int calm_iterations = 0;
+  int iteration = 0;
+  while (iteration < config.iterations) {
+    auto closure = [&]() -> torch::Tensor {
+      optimizer->zero_grad();
+      losses = evaluate(image);
+      // The gradient arrives in the network's memory layout; L-BFGS flattens it with view().
+      if (!image.grad().is_contiguous()) image.mutable_grad() = image.grad().contiguous();
+      return torch::tensor(losses.total);
+    };
+    optimizer->step(closure);
+    if (!lbfgs) {
+      torch::NoGradGuard no_grad;
+      image.clamp_(0, 1);
+    }
+    ++iteration;
+    if (!on_iteration(iteration, losses, image)) break;
+    if (config.tolerance > 0 && std::isfinite(previous_total)) {
+      const double change = std::abs(previous_total - losses.total) / std::max(std::abs(previous_total), 1e-12);
+      calm_iterations = change < config.tolerance ? calm_iterations + 1 : 0;
+      if (calm_iterations >= config.patience) break;
+    }
+    previous_total = losses.total;
+  }
+  image.requires_grad_(false);
+  return iteration;
+}
+
+}  // namespace impasto

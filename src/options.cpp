@@ -1,0 +1,66 @@
+#include "impasto/options.h"
+
+#include <nlohmann/json.hpp>
+
+#include "impasto/errors.h"
+
+namespace impasto {
+
+void to_json(nlohmann::json& j, const Options& o) {
+  j = nlohmann::json{{"content", o.content},
+                     {"styles", o.styles},
+                     {"style_blend", o.style_blend},
+                     {"style_scale", o.style_scale},
+                     {"output", o.output},
+                     {"size", o.size},
+                     {"iterations", o.iterations},
+                     {"content_weight", o.content_weight},
+                     {"style_weight", o.style_weight},
+                     {"tv_weight", o.tv_weight},
+                     {"content_layers", o.content_layers},
+                     {"style_layers", o.style_layers},
+                     {"pooling", o.pooling},
+                     {"init", o.init},
+                     {"seed", o.seed},
+                     {"optimizer", o.optimizer},
+                     {"learning_rate", o.learning_rate},
+                     {"lbfgs_history", o.lbfgs_history},
+                     {"normalize_gradients", o.normalize_gradients},
+                     {"tolerance", o.tolerance},
+                     {"save_every", o.save_every},
+                     {"print_every", o.print_every},
+                     {"model", o.model},
+                     {"model_file", o.model_file},
+                     {"model_dir", o.model_dir},
+                     {"device", o.device},
+                     {"threads", o.threads},
+                     {"report", o.report}};
+}
+
+void validate(const Options& o) {
+  auto require = [](bool ok, const std::string& message) {
+    if (!ok) throw InputError(message);
+  };
+  require(!o.styles.empty(), "at least one --style image is required");
+  require(o.size > 0, "--size must be a positive number of pixels, got " + std::to_string(o.size));
+  require(o.size <= 16384, "--size " + std::to_string(o.size) + " is too large (at most 16384)");
+  require(o.iterations >= 0, "--iterations must not be negative");
+  require(o.style_scale > 0, "--style-scale must be positive");
+  require(o.style_blend.empty() || o.style_blend.size() == o.styles.size(),
+          "--style-blend has " + std::to_string(o.style_blend.size()) + " weights for " +
+              std::to_string(o.styles.size()) + " styles");
+  for (double w : o.style_blend) require(w >= 0, "--style-blend weights must not be negative");
+  require(o.content_weight >= 0 && o.style_weight >= 0 && o.tv_weight >= 0, "loss weights must not be negative");
+  require(o.pooling == "max" || o.pooling == "avg", "--pooling must be max or avg, got '" + o.pooling + "'");
+  require(o.optimizer == "lbfgs" || o.optimizer == "adam",
+          "--optimizer must be lbfgs or adam, got '" + o.optimizer + "'");
+  require(o.learning_rate >= 0, "--learning-rate must not be negative");
+  require(o.lbfgs_history > 0, "--lbfgs-history must be positive");
+  require(o.tolerance >= 0, "--tolerance must not be negative");
+  require(o.save_every >= 0 && o.print_every >= 0, "--save-every and --print-every must not be negative");
+  require(o.device == "cpu" || o.device == "cuda", "--device must be cpu or cuda, got '" + o.device + "'");
+  require(o.threads >= 0, "--threads must not be negative");
+  require(!o.output.empty(), "--output must name a file");
+}
+
+}  // namespace impasto

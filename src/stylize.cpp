@@ -1,0 +1,165 @@
+#include "impasto/stylize.h"
+
+#include <sys/resource.h>
+#include <torch/cuda.h>
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "image/image_io.h"
+#include "impasto/errors.h"
+#include "nets/model_locator.h"
+#include "nets/network.h"
+#include "optim/optimize.h"
+#include "transfer/objective.h"
+#include "weights/weight_source.h"
+
+namespace impasto {
+namespace fs = std::filesystem;
+namespace {
+
+torch::Device parse_device(const std::string& name) {
+  if (name == "cuda") {
+    if (!torch::cuda::is_available())
+      throw InputError("--device cuda: no CUDA device available (or this build's libtorch has no CUDA support)");
+    return torch::kCUDA;
+  }
+  return torch::kCPU;
+}
+
+std::string snapshot_path(const std::string& output, int iteration) {
+  const fs::path path(output);
+  char number[16];
+  std::snprintf(number, sizeof number, "_%04d", iteration);
+  return (path.parent_path() / (path.stem().string() + number + path.extension().string())).string();
+}
+
+torch::Tensor initial_image(const Options& options, const torch::Tensor& content, int64_t height, int64_t width,
+                            torch::Device device) {
+  if (options.init == "content" && content.defined()) return content.clone();
+  if (options.init == "content" || options.init == "noise") {
+    torch::manual_seed(options.seed);
+    return (torch::randn({1, 3, height, width}) * 0.1 + 0.5).clamp_(0, 1).to(device);
+  }
+  return resize_to(load_image(options.init, "--init image"), height, width).to(device);
+}
+
+}  // namespace
+
+void set_threads(int n) {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(n > 0 ? n : cores);
+}
+
+int64_t peak_memory_bytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<int64_t>(usage.ru_maxrss) * 1024;
+}
+
+RunResult stylize(const Options& options, const RunCallbacks& callbacks) {
+  validate(options);
+  check_writable_image_path(options.output);
+  set_threads(options.threads);
+  const torch::Device device = parse_device(options.device);
+  const NetworkSpec& spec = network_spec(options.model);
+
+  ObjectiveConfig objective_config;
+  objective_config.content_layers = parse_layer_weights(
+      options.content_layers.empty() ? spec.default_content_layers : options.content_layers, spec, "--content-layers");
+  objective_config.style_layers = parse_layer_weights(
+      options.style_layers.empty() ? spec.default_style_layers : options.style_layers, spec, "--style-layers");
+  objective_config.content_weight = options.content.empty() ? 0.0 : options.content_weight;
+  objective_config.style_weight = options.style_weight;
+  objective_config.tv_weight = options.tv_weight;
+  objective_config.normalize_gradients = options.normalize_gradients;
+
+  RunResult result;
+  result.network = spec.name;
+  torch::Tensor content;
+  int64_t height = options.size, width = options.size;
+  if (!options.content.empty()) {
+    torch::Tensor original = load_image(options.content, "content image");
+    result.content_height = static_cast<int>(original.size(2));
+    result.content_width = static_cast<int>(original.size(3));
+    content = resize_longest(original, options.size).to(device);
+    height = content.size(2);
+    width = content.size(3);
+  }
+  result.output_height = static_cast<int>(height);
+  result.output_width = static_cast<int>(width);
+  std::vector<torch::Tensor> styles;
+  const int style_size = std::max(1, static_cast<int>(std::lround(options.size * options.style_scale)));
+  for (const auto& path : options.styles)
+    styles.push_back(resize_longest(load_image(path, "style image"), style_size).to(device));
+  torch::Tensor image = initial_image(options, content, height, width, device);
+
+  const fs::path weights_path = locate_weights(spec, options.model_file, options.model_dir);
+  result.weights_file = weights_path.string();
+  NetworkConfig network_config;
+  network_config.average_pooling = options.pooling == "avg";
+  network_config.device = device;
+  network_config.channels_last = device.is_cpu();
+  std::unique_ptr<Network> network;
+  {
+    auto weights = open_weights(weights_path);  // freed once the network holds its parameters
+    network = std::make_unique<Network>(spec, weights.get(), Objective::taps(objective_config), network_config);
+  }
+  network->check_input_size(height, width);
+  for (const auto& style : styles) network->check_input_size(style.size(2), style.size(3));
+  Objective objective(*network, objective_config, content, styles, options.style_blend);
+  styles.clear();
+
+  OptimizerConfig optimizer_config;
+  optimizer_config.kind = options.optimizer;
+  optimizer_config.iterations = options.iterations;
+  optimizer_config.learning_rate = options.learning_rate;
+  optimizer_config.lbfgs_history = options.lbfgs_history;
+  optimizer_config.tolerance = options.tolerance;
+
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  auto record = [&](int iteration, const LossValues& losses) {
+    return IterationRecord{iteration, losses.content, losses.style, losses.tv, losses.total, elapsed()};
+  };
+  optimize(image, optimizer_config, [&](const torch::Tensor& x) { return objective.evaluate(x); },
+           [&](int iteration, const LossValues& losses, const torch::Tensor& current) {
+             result.iterations.push_back(record(iteration, losses));
+             if (callbacks.on_iteration) callbacks.on_iteration(result.iterations.back(), options.iterations);
+             if (options.save_every > 0 && iteration % options.save_every == 0)
+               save_image(current, snapshot_path(options.output, iteration));
+             return true;
+           });
+
+  image.requires_grad_(true);
+  result.final = record(static_cast<int>(result.iterations.size()), objective.evaluate(image));
+  image.requires_grad_(false);
+  save_image(image, options.output);
+  result.peak_memory_bytes = peak_memory_bytes();
+  if (!options.report.empty()) write_file_atomically(options.report, run_report(options, result).dump(2) + "\n");
+  return result;
+}
+
+nlohmann::json run_report(const Options& options, const RunResult& result) {
+  auto losses = [](const IterationRecord& r) {
+    return nlohmann::json{{"iteration", r.iteration},   {"content_loss", r.content_loss},
+                          {"style_loss", r.style_loss}, {"tv_loss", r.tv_loss},
+                          {"total_loss", r.total_loss}, {"seconds", r.seconds}};
+  };
+  nlohmann::json report;
+  report["options"] = options;
+  report["network"] = {{"name", result.network}, {"weights", result.weights_file}};
+  report["content_size"] = {{"width", result.content_width}, {"height", result.content_height}};
+  report["output_size"] = {{"width", result.output_width}, {"height", result.output_height}};
+  report["iterations"] = nlohmann::json::array();
+  for (const auto& r : result.iterations) report["iterations"].push_back(losses(r));
+  report["final"] = losses(result.final);
+  report["final"]["peak_memory_bytes"] = result.peak_memory_bytes;
+  return report;
+}
+
+}  // namespace impasto

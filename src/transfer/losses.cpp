@@ -1,0 +1,64 @@
+#include "transfer/losses.h"
+
+#include <torch/torch.h>
+
+namespace impasto {
+namespace {
+
+// Flattened [C, HW] view without copying; for channels-last features this is a transposed layout
+// that BLAS consumes directly.
+torch::Tensor flatten_positions(const torch::Tensor& features) {
+  return features.reshape({features.size(1), features.size(2) * features.size(3)});
+}
+
+struct GramFunction : torch::autograd::Function<GramFunction> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& features) {
+    ctx->save_for_backward({features});
+    const torch::Tensor f = flatten_positions(features);
+    return torch::mm(f, f.t()).div_(static_cast<double>(f.size(1)));
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const torch::Tensor features = ctx->get_saved_variables()[0];
+    const torch::Tensor f = flatten_positions(features);
+    const torch::Tensor symmetric = (grads[0] + grads[0].t()).div_(static_cast<double>(f.size(1)));
+    // d/dF of <G_grad, F F^T> = (G_grad + G_grad^T) F; computed as (F^T S)^T so that the result comes
+    // out in the features' own memory layout.
+    torch::Tensor grad;
+    if (features.is_contiguous(at::MemoryFormat::ChannelsLast)) {
+      grad = torch::mm(f.t(), symmetric)  // [HW, C], row-major = channels-last memory
+                 .view({features.size(0), features.size(2), features.size(3), features.size(1)})
+                 .permute({0, 3, 1, 2});
+    } else {
+      grad = torch::mm(symmetric, f).view(features.sizes());
+    }
+    return {grad};
+  }
+};
+
+}  // namespace
+
+torch::Tensor gram_matrix(const torch::Tensor& features) { return GramFunction::apply(features); }
+
+torch::Tensor relative_squared_error(const torch::Tensor& x, const torch::Tensor& target, double target_norm) {
+  return (x - target).square().sum() / target_norm;
+}
+
+torch::Tensor total_variation(const torch::Tensor& image) {
+  using torch::indexing::Slice;
+  const torch::Tensor dy = image.index({Slice(), Slice(), Slice(1, torch::indexing::None)}) -
+                           image.index({Slice(), Slice(), Slice(torch::indexing::None, -1)});
+  const torch::Tensor dx = image.index({Slice(), Slice(), Slice(), Slice(1, torch::indexing::None)}) -
+                           image.index({Slice(), Slice(), Slice(), Slice(torch::indexing::None, -1)});
+  return dy.square().mean() + dx.square().mean();
+}
+
+torch::Tensor normalize_gradient(const torch::Tensor& x, double weight) {
+  // A fresh view gives the loss branch its own gradient, so deeper layers' gradients are untouched.
+  torch::Tensor branch = x.view_as(x);
+  branch.register_hook([weight](torch::Tensor grad) { return grad * (weight / (grad.abs().sum().item<double>() + 1e-8)); });
+  return branch;
+}
+
+}  // namespace impasto

@@ -1,0 +1,70 @@
+#include <impasto/errors.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <fstream>
+
+#include "weights/mat_reader.h"
+#include "weights/tfjs_reader.h"
+#include "weights/torch_zip_reader.h"
+#include "weights/weight_source.h"
+
+namespace impasto {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Format {
+  const char* name;
+  const char* magic;  // leading bytes of the file; empty for none
+  std::array<const char*, 2> extensions;
+  std::unique_ptr<WeightSource> (*open)(const fs::path&);
+};
+
+// Content wins over name: a file is matched by magic first, by extension only if no magic fits.
+const std::array<Format, 3> kFormats{{
+    {"MAT-file (level 5, .mat)", "MATLAB 5.0", {".mat", nullptr}, open_mat_weights},
+    {"PyTorch state dict (zip, .pth/.pt)", "PK\x03\x04", {".pth", ".pt"}, open_torch_weights},
+    {"TensorFlow.js layers model (model.json or its directory)", "", {".json", nullptr}, open_tfjs_weights},
+}};
+
+std::string supported_list() {
+  std::string s;
+  for (const auto& f : kFormats) s += std::string(s.empty() ? "" : ", ") + f.name;
+  return s;
+}
+
+bool has_extension(const Format& f, std::string ext) {
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return std::any_of(f.extensions.begin(), f.extensions.end(), [&](const char* e) { return e && ext == e; });
+}
+
+}  // namespace
+
+std::unique_ptr<WeightSource> open_weights(const fs::path& path) {
+  const std::string prefix = "cannot open weights file " + path.string() + ": ";
+  std::error_code ec;
+  const auto status = fs::status(path, ec);
+  if (!fs::exists(status)) throw InputError(prefix + "no such file");
+  fs::path file = path;
+  if (fs::is_directory(status)) {
+    file = path / "model.json";
+    if (!fs::is_regular_file(file, ec))
+      throw InputError(prefix + "directory without model.json; supported formats: " + supported_list());
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw InputError(prefix + "cannot be read");
+  std::string head(16, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<size_t>(in.gcount()));
+  if (head.empty()) throw InputError(prefix + "the file is empty");
+
+  for (const auto& f : kFormats)
+    if (*f.magic && head.rfind(f.magic, 0) == 0) return f.open(file);
+  for (const auto& f : kFormats)
+    if (has_extension(f, file.extension().string())) return f.open(file);
+  throw InputError(prefix + "unknown format; supported formats: " + supported_list());
+}
+
+}  // namespace impasto

@@ -1,0 +1,183 @@
+#include "weights/tfjs_reader.h"
+
+#include <impasto/errors.h>
+
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+namespace impasto {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+struct Group {
+  std::vector<fs::path> shards;  // concatenated in order
+  uint64_t nbytes = 0;           // what the manifest says the shards hold together
+};
+
+struct Entry {
+  std::vector<int64_t> shape;
+  std::string dtype;  // "float32", or e.g. "int32", "float32 quantized as uint8"
+  size_t group = 0;
+  uint64_t offset = 0;  // within the group's concatenated shards
+  uint64_t nbytes = 0;
+};
+
+uint64_t bytes_per_element(const std::string& dtype) {
+  static const std::map<std::string, uint64_t> sizes{
+      {"float32", 4}, {"int32", 4}, {"bool", 1}, {"uint8", 1}, {"uint16", 2}, {"float16", 2}};
+  auto it = sizes.find(dtype);
+  return it == sizes.end() ? 0 : it->second;
+}
+
+class TfjsSource : public WeightSource {
+ public:
+  explicit TfjsSource(const fs::path& model_json) : json_(model_json) {
+    std::ifstream in(model_json);
+    if (!in) throw InputError("cannot read " + where());
+    json doc;
+    try {
+      in >> doc;
+      parse_manifest(doc.at("weightsManifest"));
+    } catch (const json::exception& e) {
+      throw InputError(where() + " is not a valid TensorFlow.js model.json: " + e.what());
+    }
+  }
+
+  // Kernels whose shard files are all present: a partial download still offers its layers.
+  std::vector<std::string> layers() const override {
+    std::vector<std::string> out;
+    for (const auto& name : order_) {
+      const auto slash = name.rfind('/');
+      if (slash == std::string::npos || name.compare(slash, std::string::npos, "/kernel") != 0) continue;
+      const Entry& e = entries_.at(name);
+      if (e.shape.size() == 4 && group_files_present(groups_[e.group])) out.push_back(name.substr(0, slash));
+    }
+    return out;
+  }
+
+  ConvParams conv(const std::string& layer) const override {
+    auto k = entries_.find(layer + "/kernel");
+    if (k == entries_.end()) throw InputError("no layer '" + layer + "' in " + where());
+    if (k->second.shape.size() != 4)
+      throw InputError(where() + ": '" + layer + "/kernel' has rank " + std::to_string(k->second.shape.size()) +
+                       ", a convolution kernel needs 4 [kh,kw,in,out]");
+    // HWIO -> OIHW
+    torch::Tensor w = tensor(layer + "/kernel").permute({3, 2, 0, 1}).contiguous();
+    const int64_t out = w.size(0);
+    // A convolution built with use_bias=False has no bias tensor; that equals a zero bias.
+    if (!entries_.count(layer + "/bias")) return {w, torch::zeros({out})};
+    torch::Tensor b = tensor(layer + "/bias");
+    if (b.dim() != 1 || b.size(0) != out)
+      throw InputError(where() + ": '" + layer + "/bias' has shape " + shape_text(entries_.at(layer + "/bias").shape) +
+                       " but the kernel has " + std::to_string(out) + " output channels");
+    return {w, b};
+  }
+
+  std::string format() const override { return "TensorFlow.js"; }
+
+  // Any float32 tensor by its manifest name, in its manifest shape (e.g. BatchNorm parameters).
+  torch::Tensor tensor(const std::string& name) const {
+    auto it = entries_.find(name);
+    if (it == entries_.end()) throw InputError("no tensor '" + name + "' in " + where());
+    const Entry& e = it->second;
+    if (e.dtype != "float32")
+      throw InputError(where() + ": tensor '" + name + "' has dtype " + e.dtype + "; only float32 is supported");
+    torch::Tensor t = torch::empty(e.shape, torch::kFloat32);
+    read_group(groups_[e.group], e.offset, static_cast<char*>(t.data_ptr()), e.nbytes);
+    return t;
+  }
+
+ private:
+  std::string where() const { return "TensorFlow.js model " + json_.string(); }
+
+  static std::string shape_text(const std::vector<int64_t>& s) {
+    std::string t = "[";
+    for (size_t i = 0; i < s.size(); ++i) t += (i ? "," : "") + std::to_string(s[i]);
+    return t + "]";
+  }
+
+  void parse_manifest(const json& manifest) {
+    for (const json& g : manifest) {
+      Group group;
+      for (const json& p : g.at("paths")) group.shards.push_back(json_.parent_path() / p.get<std::string>());
+      for (const json& w : g.at("weights")) {
+        Entry e;
+        const auto name = w.at("name").get<std::string>();
+        e.shape = w.at("shape").get<std::vector<int64_t>>();
+        e.dtype = w.value("dtype", "float32");
+        std::string stored = e.dtype;
+        if (w.contains("quantization")) {
+          stored = w["quantization"].at("dtype").get<std::string>();
+          e.dtype += " quantized as " + stored;
+        }
+        const uint64_t size = bytes_per_element(stored);
+        if (size == 0) throw InputError(where() + ": tensor '" + name + "' has unsupported dtype " + stored);
+        uint64_t n = 1;
+        for (int64_t d : e.shape) {
+          if (d < 0) throw InputError(where() + ": tensor '" + name + "' has negative shape " + shape_text(e.shape));
+          n *= static_cast<uint64_t>(d);
+        }
+        e.group = groups_.size();
+        e.offset = group.nbytes;
+        e.nbytes = n * size;
+        group.nbytes += e.nbytes;
+        if (!entries_.emplace(name, e).second) throw InputError(where() + ": tensor '" + name + "' listed twice");
+        order_.push_back(name);
+      }
+      groups_.push_back(std::move(group));
+    }
+  }
+
+  static bool group_files_present(const Group& g) {
+    std::error_code ec;
+    for (const auto& s : g.shards)
+      if (!fs::is_regular_file(s, ec)) return false;
+    return true;
+  }
+
+  // Reads `n` bytes at `offset` of the group's shards, after checking they hold what the manifest says.
+  void read_group(const Group& g, uint64_t offset, char* dst, uint64_t n) const {
+    std::vector<uint64_t> sizes;
+    uint64_t total = 0;
+    for (const auto& s : g.shards) {
+      std::error_code ec;
+      sizes.push_back(fs::file_size(s, ec));
+      if (ec) throw InputError(where() + ": shard file " + s.string() + " is missing or unreadable");
+      total += sizes.back();
+    }
+    if (total != g.nbytes)
+      throw InputError(where() + ": shard file " + g.shards.back().string() + (total < g.nbytes ? " is truncated" : " is too long") +
+                       ": its group holds " + std::to_string(total) + " bytes, the manifest describes " +
+                       std::to_string(g.nbytes));
+    for (size_t i = 0; i < g.shards.size() && n > 0; ++i) {
+      if (offset >= sizes[i]) {
+        offset -= sizes[i];
+        continue;
+      }
+      const uint64_t take = std::min(n, sizes[i] - offset);
+      std::ifstream in(g.shards[i], std::ios::binary);
+      in.seekg(static_cast<std::streamoff>(offset));
+      if (!in.read(dst, static_cast<std::streamsize>(take)))
+        throw InputError(where() + ": cannot read shard file " + g.shards[i].string());
+      dst += take;
+      n -= take;
+      offset = 0;
+    }
+  }
+
+  fs::path json_;
+  std::vector<std::string> order_;
+  std::map<std::string, Entry> entries_;
+  std::vector<Group> groups_;
+};
+
+}  // namespace
+
+std::unique_ptr<WeightSource> open_tfjs_weights(const fs::path& path) {
+  return std::make_unique<TfjsSource>(fs::is_directory(path) ? path / "model.json" : path);
+}
+
+}  // namespace impasto

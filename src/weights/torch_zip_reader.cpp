@@ -1,0 +1,123 @@
+#include "weights/torch_zip_reader.h"
+
+#include <caffe2/serialize/inline_container.h>
+#include <impasto/errors.h>
+
+#include <cstring>
+#include <fstream>
+#include <map>
+
+#include "weights/torch_pickle.h"
+
+namespace impasto {
+namespace {
+
+const std::map<std::string, torch::ScalarType>& storage_types() {
+  static const std::map<std::string, torch::ScalarType> types{
+      {"torch.FloatStorage", torch::kFloat32}, {"torch.DoubleStorage", torch::kFloat64},
+      {"torch.HalfStorage", torch::kFloat16},  {"torch.BFloat16Storage", torch::kBFloat16},
+      {"torch.LongStorage", torch::kInt64},    {"torch.IntStorage", torch::kInt32},
+      {"torch.ShortStorage", torch::kInt16},   {"torch.CharStorage", torch::kInt8},
+      {"torch.ByteStorage", torch::kUInt8},    {"torch.BoolStorage", torch::kBool}};
+  return types;
+}
+
+class TorchSource : public WeightSource {
+ public:
+  TorchSource(std::string where, std::vector<std::string> keys, std::map<std::string, torch::Tensor> tensors)
+      : where_(std::move(where)), keys_(std::move(keys)), tensors_(std::move(tensors)) {}
+
+  std::vector<std::string> layers() const override {
+    std::vector<std::string> out;
+    for (const auto& k : keys_)
+      if (k.size() > 7 && k.compare(k.size() - 7, 7, ".weight") == 0 && tensors_.at(k).dim() == 4)
+        out.push_back(k.substr(0, k.size() - 7));
+    return out;
+  }
+
+  ConvParams conv(const std::string& layer) const override {
+    auto w = tensors_.find(layer + ".weight");
+    if (w == tensors_.end()) throw InputError("no layer '" + layer + "' in " + where_);
+    const torch::Tensor weight = checked(w->first, w->second, 4);
+    // A convolution built with bias=False has no bias entry; that equals a zero bias.
+    auto b = tensors_.find(layer + ".bias");
+    if (b == tensors_.end()) return {weight, torch::zeros({weight.size(0)})};
+    const torch::Tensor bias = checked(b->first, b->second, 1);
+    if (bias.size(0) != weight.size(0))
+      throw InputError(where_ + ": '" + b->first + "' has " + std::to_string(bias.size(0)) +
+                       " elements but the weight has " + std::to_string(weight.size(0)) + " output channels");
+    return {weight, bias};
+  }
+
+  std::string format() const override { return "PyTorch"; }
+
+ private:
+  torch::Tensor checked(const std::string& key, const torch::Tensor& t, int64_t rank) const {
+    if (t.scalar_type() != torch::kFloat32)
+      throw InputError(where_ + ": '" + key + "' has dtype " + std::string(c10::toString(t.scalar_type())) +
+                       "; only float32 is supported");
+    if (t.dim() != rank)
+      throw InputError(where_ + ": '" + key + "' has rank " + std::to_string(t.dim()) + ", expected " +
+                       std::to_string(rank));
+    return t.contiguous();
+  }
+
+  std::string where_;
+  std::vector<std::string> keys_;
+  std::map<std::string, torch::Tensor> tensors_;
+};
+
+}  // namespace
+
+std::unique_ptr<WeightSource> open_torch_weights(const std::filesystem::path& path) {
+  const std::string where = "PyTorch file " + path.string();
+  char magic[4] = {};
+  std::ifstream(path, std::ios::binary).read(magic, sizeof magic);
+  if (std::memcmp(magic, "PK\x03\x04", 4) != 0)
+    throw InputError(where + " is not a zip archive; the legacy (pre-1.6) torch.save format is not supported, "
+                     "re-save it with torch.save(state_dict, f) from PyTorch 1.6 or newer");
+  try {
+    caffe2::serialize::PyTorchStreamReader zip(path.string());
+    std::map<std::string, torch::Tensor> storages;
+    auto load_storage = [&](const std::vector<Obj>& pid) -> Obj {
+      if (pid.size() != 5 || pid[0]->kind != PyObj::Kind::Str || pid[0]->s != "storage" ||
+          pid[1]->kind != PyObj::Kind::Global || pid[2]->kind != PyObj::Kind::Str || pid[4]->kind != PyObj::Kind::Int || pid[4]->i < 0)
+        throw InputError("unsupported persistent id in data.pkl");
+      auto type = storage_types().find(pid[1]->s);
+      if (type == storage_types().end()) throw InputError("unsupported storage type " + pid[1]->s);
+      const std::string& key = pid[2]->s;
+      auto& storage = storages[key];
+      if (!storage.defined()) {
+        const std::string record = "data/" + key;
+        if (!zip.hasRecord(record)) throw InputError("record " + record + " is missing");
+        auto [data, nbytes] = zip.getRecord(record);
+        storage = torch::empty({pid[4]->i}, type->second);
+        if (nbytes < storage.nbytes())
+          throw InputError("record " + record + " is truncated: " + std::to_string(nbytes) + " bytes, its storage needs " +
+                           std::to_string(storage.nbytes()));
+        std::memcpy(storage.data_ptr(), data.get(), storage.nbytes());
+      }
+      auto o = make_obj(PyObj::Kind::Tensor);
+      o->tensor = storage;
+      return o;
+    };
+    auto [pkl, pkl_size] = zip.getRecord("data.pkl");
+    const std::string bytes(static_cast<const char*>(pkl.get()), pkl_size);
+    Obj root = unpickle(bytes, load_storage);
+    if (root->kind != PyObj::Kind::Dict) throw InputError("data.pkl does not hold a state dict");
+    std::vector<std::string> keys;
+    std::map<std::string, torch::Tensor> tensors;
+    for (const auto& [k, v] : root->dict) {
+      if (k->kind != PyObj::Kind::Str || v->kind != PyObj::Kind::Tensor) continue;
+      keys.push_back(k->s);
+      tensors[k->s] = v->tensor;
+    }
+    return std::make_unique<TorchSource>(where, std::move(keys), std::move(tensors));
+  } catch (const InputError& e) {
+    throw InputError(where + ": " + e.what());
+  } catch (const c10::Error& e) {
+    throw InputError(where + " is not a readable PyTorch zip archive: " + e.what_without_backtrace());
+  }
+}
+
+}  // namespace impasto

@@ -1,0 +1,35 @@
+#pragma once
+#include <torch/types.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace impasto {
+
+// One convolution's parameters in PyTorch layout: weight [out][in][kh][kw], bias [out], float32, contiguous.
+struct ConvParams {
+  torch::Tensor weight;
+  torch::Tensor bias;
+};
+
+// A weight file opened by one of the format readers. Layers are named as the file names them
+// ("conv1", "fire2/squeeze1x1", "block1_conv1", "features.0"); the network table maps its own layer
+// names onto these through per-layer aliases. Readers convert to PyTorch layout themselves.
+class WeightSource {
+ public:
+  virtual ~WeightSource() = default;
+  // Convolution layers present in the file, in file order.
+  virtual std::vector<std::string> layers() const = 0;
+  // Parameters of one layer; throws InputError when it is absent or malformed.
+  virtual ConvParams conv(const std::string& layer) const = 0;
+  // A short name of the format, for messages and reports ("MAT-file", "TensorFlow.js", "PyTorch").
+  virtual std::string format() const = 0;
+};
+
+// Opens a weight file or model directory, choosing the reader from its content and name.
+// Throws InputError naming the path and the problem for anything unreadable.
+std::unique_ptr<WeightSource> open_weights(const std::filesystem::path& path);
+
+}  // namespace impasto
