@@ -18,11 +18,16 @@ namespace {
 constexpr int kInputErrorExit = 2;
 
 void add_transfer_options(CLI::App& command, impasto::Options& o, bool texture) {
+  // A repeated scalar option overrides the earlier one, as in most command-line tools.
+  command.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   if (!texture) command.add_option("--content,-c", o.content, "content photo")->required();
   command.add_option("--style,-s", o.styles, "style image (repeat or comma-separate for several)")
       ->required()
-      ->delimiter(',');
-  command.add_option("--style-blend", o.style_blend, "blend weights of the styles, e.g. 0.7,0.3")->delimiter(',');
+      ->delimiter(',')
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  command.add_option("--style-blend", o.style_blend, "blend weights of the styles, e.g. 0.7,0.3")
+      ->delimiter(',')
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   command.add_option("--style-scale", o.style_scale, "style image size relative to the output size")
       ->capture_default_str();
   command.add_option("--output,-o", o.output, "output image (.png, .jpg, .tif, ...)")->capture_default_str();

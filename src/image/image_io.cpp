@@ -1,7 +1,10 @@
 #include "image/image_io.h"
 
 #include <torch/torch.h>
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cstdio>
 
 #include <filesystem>
 #include <fstream>
@@ -30,6 +33,27 @@ cv::Mat to_mat(const torch::Tensor& image) {
   return bgr;
 }
 
+// libjpeg and libpng print warnings about damaged files straight to stderr; the caller reports
+// the problem in its own one-line error instead.
+cv::Mat decode_quietly(const std::string& path) {
+  std::fflush(stderr);
+  const int saved = ::dup(STDERR_FILENO);
+  const int null = ::open("/dev/null", O_WRONLY);
+  if (saved >= 0 && null >= 0) ::dup2(null, STDERR_FILENO);
+  cv::Mat image;
+  try {
+    image = cv::imread(path, cv::IMREAD_COLOR);
+  } catch (const cv::Exception&) {
+    image = cv::Mat();
+  }
+  if (saved >= 0) {
+    ::dup2(saved, STDERR_FILENO);
+    ::close(saved);
+  }
+  if (null >= 0) ::close(null);
+  return image;
+}
+
 fs::path temporary_sibling(const fs::path& path) {
   // Keep the extension: OpenCV chooses the encoder from it.
   return path.parent_path() / ("." + path.stem().string() + ".tmp" + std::to_string(::getpid()) +
@@ -44,7 +68,7 @@ torch::Tensor load_image(const std::string& path, const std::string& role) {
   if (fs::is_directory(path, error)) throw InputError("cannot read " + role + " '" + path + "': it is a directory");
   std::ifstream probe(path, std::ios::binary);
   if (!probe) throw InputError("cannot read " + role + " '" + path + "': permission denied or unreadable");
-  cv::Mat bgr = cv::imread(path, cv::IMREAD_COLOR);
+  cv::Mat bgr = decode_quietly(path);
   if (bgr.empty()) throw InputError("cannot decode " + role + " '" + path + "': not a valid image file");
   return from_mat(bgr);
 }

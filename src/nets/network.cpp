@@ -84,8 +84,8 @@ Network::Network(const NetworkSpec& spec, const WeightSource* weights, const std
     if (node.spec->op == NodeOp::Conv) {
       ConvParams params = weights ? load_conv(*node.spec, spec.name, *weights) : random_conv(*node.spec);
       auto memory_format = config.channels_last ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
-      node.weight = params.weight.to(config.device, torch::kFloat).contiguous(memory_format);
-      node.bias = params.bias.to(config.device, torch::kFloat).contiguous();
+      node.weight = params.weight.to(config.device, config.dtype).contiguous(memory_format);
+      node.bias = params.bias.to(config.device, config.dtype).contiguous();
     }
     built_index[i] = nodes_.size();
     nodes_.push_back(std::move(node));
@@ -97,7 +97,7 @@ Network::Network(const NetworkSpec& spec, const WeightSource* weights, const std
 
   std::array<double, 3> mean = spec.mean_bgr;
   if (!spec.bgr) std::swap(mean[0], mean[2]);
-  mean_ = torch::tensor({mean[0], mean[1], mean[2]}, torch::kFloat).view({1, 3, 1, 1}).to(config.device);
+  mean_ = torch::tensor({mean[0], mean[1], mean[2]}, config.dtype).view({1, 3, 1, 1}).to(config.device);
 }
 
 torch::Tensor Network::preprocess(const torch::Tensor& image) const {

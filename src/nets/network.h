@@ -15,6 +15,7 @@ struct NetworkConfig {
   bool average_pooling = false;  // --pooling avg
   bool channels_last = true;     // oneDNN's preferred layout on the CPU
   torch::Device device = torch::kCPU;
+  torch::Dtype dtype = torch::kFloat;  // kDouble for finite-difference tests
 };
 
 // A backbone built from its NetworkSpec, only as deep as the requested taps need. Parameters never

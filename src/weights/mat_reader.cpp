@@ -72,14 +72,14 @@ ConvParams convert_layer(const matvar_t* cell, const std::string& where) {
   for (int d = 0; d < k->rank; ++d) dims[d] = static_cast<int64_t>(k->dims[d]);
   const int64_t kh = dims[0], kw = dims[1], in = dims[2], out = dims[3];
   if (element_count(b) != out)
-    throw InputError(where + ": bias has " + std::to_string(element_count(b)) +
-                     " elements but the kernel " + dims_text(k) + " has " + std::to_string(out) +
-                     " output channels");
+    throw InputError(where + ": bias has " + std::to_string(element_count(b)) + " elements but the kernel " +
+                     dims_text(k) + " has " + std::to_string(out) + " output channels");
   // Column-major [kh][kw][in][out] is row-major [out][in][kw][kh]; swap the last two.
   auto opts = torch::TensorOptions().dtype(torch::kFloat32);
-  torch::Tensor w = torch::from_blob(const_cast<float*>(kdata), {out, in, kw, kh}, opts)
-                        .permute({0, 1, 3, 2})
-                        .clone(at::MemoryFormat::Contiguous);  // owns its data even when permute is a no-op (1x1)
+  torch::Tensor w =
+      torch::from_blob(const_cast<float*>(kdata), {out, in, kw, kh}, opts)
+          .permute({0, 1, 3, 2})
+          .clone(at::MemoryFormat::Contiguous);  // owns its data even when permute is a no-op (1x1)
   torch::Tensor bias = torch::from_blob(const_cast<float*>(bdata), {out}, opts).clone();
   return {w, bias};
 }
@@ -93,8 +93,7 @@ class MatSource : public WeightSource {
   std::vector<std::string> layers() const override { return order_; }
   ConvParams conv(const std::string& layer) const override {
     auto it = params_.find(layer);
-    if (it == params_.end())
-      throw InputError("no layer '" + layer + "' in MAT-file " + path_.string());
+    if (it == params_.end()) throw InputError("no layer '" + layer + "' in MAT-file " + path_.string());
     return it->second;
   }
   std::string format() const override { return "MAT-file"; }
@@ -124,8 +123,7 @@ std::unique_ptr<WeightSource> open_mat_weights(const std::filesystem::path& path
     params[name] = convert_layer(var.get(), where + ", layer '" + name + "'");
     order.push_back(name);
   }
-  if (order.empty())
-    throw InputError(where + " holds no layers (top-level 1x2 cells {kernel, bias})");
+  if (order.empty()) throw InputError(where + " holds no layers (top-level 1x2 cells {kernel, bias})");
   return std::make_unique<MatSource>(path, std::move(order), std::move(params));
 }
 

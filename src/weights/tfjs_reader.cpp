@@ -26,8 +26,8 @@ struct Entry {
 };
 
 uint64_t bytes_per_element(const std::string& dtype) {
-  static const std::map<std::string, uint64_t> sizes{
-      {"float32", 4}, {"int32", 4}, {"bool", 1}, {"uint8", 1}, {"uint16", 2}, {"float16", 2}};
+  static const std::map<std::string, uint64_t> sizes{{"float32", 4}, {"int32", 4},  {"bool", 1},
+                                                     {"uint8", 1},   {"uint16", 2}, {"float16", 2}};
   auto it = sizes.find(dtype);
   return it == sizes.end() ? 0 : it->second;
 }
@@ -62,7 +62,8 @@ class TfjsSource : public WeightSource {
     auto k = entries_.find(layer + "/kernel");
     if (k == entries_.end()) throw InputError("no layer '" + layer + "' in " + where());
     if (k->second.shape.size() != 4)
-      throw InputError(where() + ": '" + layer + "/kernel' has rank " + std::to_string(k->second.shape.size()) +
+      throw InputError(where() + ": '" + layer + "/kernel' has rank " +
+                       std::to_string(k->second.shape.size()) +
                        ", a convolution kernel needs 4 [kh,kw,in,out]");
     // HWIO -> OIHW
     torch::Tensor w = tensor(layer + "/kernel").permute({3, 2, 0, 1}).contiguous();
@@ -71,8 +72,9 @@ class TfjsSource : public WeightSource {
     if (!entries_.count(layer + "/bias")) return {w, torch::zeros({out})};
     torch::Tensor b = tensor(layer + "/bias");
     if (b.dim() != 1 || b.size(0) != out)
-      throw InputError(where() + ": '" + layer + "/bias' has shape " + shape_text(entries_.at(layer + "/bias").shape) +
-                       " but the kernel has " + std::to_string(out) + " output channels");
+      throw InputError(where() + ": '" + layer + "/bias' has shape " +
+                       shape_text(entries_.at(layer + "/bias").shape) + " but the kernel has " +
+                       std::to_string(out) + " output channels");
     return {w, b};
   }
 
@@ -84,7 +86,8 @@ class TfjsSource : public WeightSource {
     if (it == entries_.end()) throw InputError("no tensor '" + name + "' in " + where());
     const Entry& e = it->second;
     if (e.dtype != "float32")
-      throw InputError(where() + ": tensor '" + name + "' has dtype " + e.dtype + "; only float32 is supported");
+      throw InputError(where() + ": tensor '" + name + "' has dtype " + e.dtype +
+                       "; only float32 is supported");
     torch::Tensor t = torch::empty(e.shape, torch::kFloat32);
     read_group(groups_[e.group], e.offset, static_cast<char*>(t.data_ptr()), e.nbytes);
     return t;
@@ -117,14 +120,16 @@ class TfjsSource : public WeightSource {
         if (size == 0) throw InputError(where() + ": tensor '" + name + "' has unsupported dtype " + stored);
         uint64_t n = 1;
         for (int64_t d : e.shape) {
-          if (d < 0) throw InputError(where() + ": tensor '" + name + "' has negative shape " + shape_text(e.shape));
+          if (d < 0)
+            throw InputError(where() + ": tensor '" + name + "' has negative shape " + shape_text(e.shape));
           n *= static_cast<uint64_t>(d);
         }
         e.group = groups_.size();
         e.offset = group.nbytes;
         e.nbytes = n * size;
         group.nbytes += e.nbytes;
-        if (!entries_.emplace(name, e).second) throw InputError(where() + ": tensor '" + name + "' listed twice");
+        if (!entries_.emplace(name, e).second)
+          throw InputError(where() + ": tensor '" + name + "' listed twice");
         order_.push_back(name);
       }
       groups_.push_back(std::move(group));
@@ -149,9 +154,9 @@ class TfjsSource : public WeightSource {
       total += sizes.back();
     }
     if (total != g.nbytes)
-      throw InputError(where() + ": shard file " + g.shards.back().string() + (total < g.nbytes ? " is truncated" : " is too long") +
-                       ": its group holds " + std::to_string(total) + " bytes, the manifest describes " +
-                       std::to_string(g.nbytes));
+      throw InputError(where() + ": shard file " + g.shards.back().string() +
+                       (total < g.nbytes ? " is truncated" : " is too long") + ": its group holds " +
+                       std::to_string(total) + " bytes, the manifest describes " + std::to_string(g.nbytes));
     for (size_t i = 0; i < g.shards.size() && n > 0; ++i) {
       if (offset >= sizes[i]) {
         offset -= sizes[i];

@@ -2,6 +2,7 @@
 
 #include <impasto/errors.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <unordered_map>
@@ -19,48 +20,60 @@ class Unpickler {
       const size_t at = pos_;
       const uint8_t op = u8();
       switch (op) {
-        case 0x80: u8(); break;                   // PROTO
-        case 0x95: take(8); break;                // FRAME: length only, data follows inline
-        case '.': return pop();                   // STOP
+        case 0x80: u8(); break;     // PROTO
+        case 0x95: take(8); break;  // FRAME: a length only, the frame's data follows inline
+        case '.': return pop();     // STOP
         case '(': marks_.push_back(stack_.size()); break;
         case '}': push(make_obj(PyObj::Kind::Dict)); break;
         case ']': push(make_obj(PyObj::Kind::List)); break;
         case ')': push(tuple({})); break;
         case 't': push(tuple(pop_mark())); break;
-        case 0x85: case 0x86: case 0x87: {         // TUPLE1..3
-          std::vector<Obj> v(op - 0x84);
-          for (auto it = v.rbegin(); it != v.rend(); ++it) *it = pop();
-          push(tuple(std::move(v)));
-          break;
-        }
-        case 'X': push(str(take(le(4)))); break;     // BINUNICODE
-        case 0x8c: push(str(take(le(1)))); break;    // SHORT_BINUNICODE
-        case 0x8d: push(str(take(le(8)))); break;    // BINUNICODE8
+        case 0x85:
+        case 0x86:
+        case 0x87: push(tuple(pop_n(op - 0x84u))); break;  // TUPLE1..3
+        case 'X': push(str(take(le(4)))); break;           // BINUNICODE
+        case 0x8c: push(str(take(le(1)))); break;          // SHORT_BINUNICODE
+        case 0x8d: push(str(take(le(8)))); break;          // BINUNICODE8
         case 'J': push(integer(static_cast<int32_t>(le(4)))); break;
         case 'K': push(integer(static_cast<int64_t>(le(1)))); break;
         case 'M': push(integer(static_cast<int64_t>(le(2)))); break;
         case 0x8a: push(integer(long1(at))); break;
         case 'N': push(make_obj(PyObj::Kind::None)); break;
-        case 0x88: case 0x89: { auto b = make_obj(PyObj::Kind::Bool); b->i = op == 0x88; push(b); break; }
-        case 'G': { uint64_t bits = 0; for (int k = 0; k < 8; ++k) bits = bits << 8 | u8();
-          auto f = make_obj(PyObj::Kind::Float); std::memcpy(&f->f, &bits, 8); push(f); break; }
-        case 'c': { std::string module = line(); push(global(module + "." + line())); break; }
-        case 0x93: { std::string name = pop_str(at); push(global(pop_str(at) + "." + name)); break; }
-        case 'R': { Obj args = pop(); Obj fn = pop(); push(call(fn, args, at)); break; }
-        case 'b': pop(); top(at); break;             // BUILD: state such as OrderedDict._metadata is not needed
-        case 'q': memo_[le(1)] = top(at); break;     // BINPUT
-        case 'r': memo_[le(4)] = top(at); break;     // LONG_BINPUT
-        case 0x94: { const size_t n = memo_.size(); memo_[n] = top(at); break; }
+        case 0x88:
+        case 0x89: push(boolean(op == 0x88)); break;
+        case 'G': push(binfloat()); break;
+        case 'c': {
+          std::string module = line();
+          push(global(module + "." + line()));
+          break;
+        }
+        case 0x93: {
+          auto names = pop_n(2);
+          push(global(text(names[0], at) + "." + text(names[1], at)));
+          break;
+        }
+        case 'R': {
+          auto fn_args = pop_n(2);
+          push(call(fn_args[0], fn_args[1], at));
+          break;
+        }
+        case 'b':
+          pop();
+          top(at);
+          break;                                  // BUILD: the state (OrderedDict._metadata) is not needed
+        case 'q': memo_[le(1)] = top(at); break;  // BINPUT
+        case 'r': memo_[le(4)] = top(at); break;  // LONG_BINPUT
+        case 0x94: {
+          const size_t n = memo_.size();
+          memo_[n] = top(at);
+          break;
+        }                                            // MEMOIZE
         case 'h': push(memo_get(le(1), at)); break;  // BINGET
         case 'j': push(memo_get(le(4), at)); break;  // LONG_BINGET
-        case 's': { Obj v = pop(); Obj k = pop(); as(PyObj::Kind::Dict, top(at), "SETITEM", at)->dict.emplace_back(k, v); break; }
-        case 'u': { auto kv = pop_mark(); if (kv.size() % 2) fail("odd SETITEMS", at);
-          Obj dict = as(PyObj::Kind::Dict, top(at), "SETITEMS", at);
-          for (size_t k = 0; k < kv.size(); k += 2) dict->dict.emplace_back(kv[k], kv[k + 1]);
-          break; }
-        case 'a': { Obj v = pop(); as(PyObj::Kind::List, top(at), "APPEND", at)->items.push_back(v); break; }
-        case 'e': { auto v = pop_mark(); auto& l = as(PyObj::Kind::List, top(at), "APPENDS", at)->items;
-          l.insert(l.end(), v.begin(), v.end()); break; }
+        case 's': set_items(pop_n(2), at); break;
+        case 'u': set_items(pop_mark(), at); break;
+        case 'a': append(pop_n(1), at); break;
+        case 'e': append(pop_mark(), at); break;
         case 'Q': push(load_(as(PyObj::Kind::Tuple, pop(), "BINPERSID", at)->items)); break;
         default: {
           char hex[8];
@@ -105,7 +118,8 @@ class Unpickler {
   }
   void push(Obj o) { stack_.push_back(std::move(o)); }
   Obj pop() {
-    if (stack_.empty() || (!marks_.empty() && stack_.size() <= marks_.back())) fail("pickle stack underflow", pos_);
+    if (stack_.empty() || (!marks_.empty() && stack_.size() <= marks_.back()))
+      fail("pickle stack underflow", pos_);
     Obj o = stack_.back();
     stack_.pop_back();
     return o;
@@ -113,6 +127,11 @@ class Unpickler {
   Obj top(size_t at) {
     if (stack_.empty()) fail("pickle stack underflow", at);
     return stack_.back();
+  }
+  std::vector<Obj> pop_n(size_t n) {
+    std::vector<Obj> v(n);
+    for (auto it = v.rbegin(); it != v.rend(); ++it) *it = pop();
+    return v;
   }
   std::vector<Obj> pop_mark() {
     if (marks_.empty()) fail("pickle has no MARK", pos_);
@@ -130,11 +149,48 @@ class Unpickler {
     if (o->kind != kind) fail(std::string(op) + " applied to the wrong kind of object", at);
     return o;
   }
-  std::string pop_str(size_t at) { return as(PyObj::Kind::Str, pop(), "STACK_GLOBAL", at)->s; }
-  static Obj tuple(std::vector<Obj> v) { auto t = make_obj(PyObj::Kind::Tuple); t->items = std::move(v); return t; }
-  static Obj str(std::string s) { auto o = make_obj(PyObj::Kind::Str); o->s = std::move(s); return o; }
-  static Obj global(std::string s) { auto o = make_obj(PyObj::Kind::Global); o->s = std::move(s); return o; }
-  static Obj integer(int64_t v) { auto o = make_obj(PyObj::Kind::Int); o->i = v; return o; }
+  static std::string text(const Obj& o, size_t at) { return as(PyObj::Kind::Str, o, "STACK_GLOBAL", at)->s; }
+  void set_items(const std::vector<Obj>& kv, size_t at) {
+    if (kv.size() % 2 != 0) fail("SETITEMS with an odd number of items", at);
+    Obj dict = as(PyObj::Kind::Dict, top(at), "SETITEM(S)", at);
+    for (size_t k = 0; k < kv.size(); k += 2) dict->dict.emplace_back(kv[k], kv[k + 1]);
+  }
+  void append(const std::vector<Obj>& v, size_t at) {
+    auto& items = as(PyObj::Kind::List, top(at), "APPEND(S)", at)->items;
+    items.insert(items.end(), v.begin(), v.end());
+  }
+  Obj binfloat() {  // big-endian IEEE double
+    uint64_t bits = 0;
+    for (int k = 0; k < 8; ++k) bits = bits << 8 | u8();
+    auto f = make_obj(PyObj::Kind::Float);
+    std::memcpy(&f->f, &bits, sizeof bits);
+    return f;
+  }
+  static Obj boolean(bool b) {
+    auto o = make_obj(PyObj::Kind::Bool);
+    o->i = b;
+    return o;
+  }
+  static Obj tuple(std::vector<Obj> v) {
+    auto t = make_obj(PyObj::Kind::Tuple);
+    t->items = std::move(v);
+    return t;
+  }
+  static Obj str(std::string s) {
+    auto o = make_obj(PyObj::Kind::Str);
+    o->s = std::move(s);
+    return o;
+  }
+  static Obj global(std::string s) {
+    auto o = make_obj(PyObj::Kind::Global);
+    o->s = std::move(s);
+    return o;
+  }
+  static Obj integer(int64_t v) {
+    auto o = make_obj(PyObj::Kind::Int);
+    o->i = v;
+    return o;
+  }
   static std::vector<int64_t> ints(const Obj& o, size_t at) {
     std::vector<int64_t> v;
     for (const Obj& x : as(PyObj::Kind::Tuple, o, "_rebuild_tensor_v2", at)->items)
@@ -150,17 +206,19 @@ class Unpickler {
       return as(PyObj::Kind::Tensor, args[0], "_rebuild_parameter", at);
     if (name != "torch._utils._rebuild_tensor_v2" || (args.size() != 6 && args.size() != 7))
       fail("unsupported call " + name + " with " + std::to_string(args.size()) + " arguments", at);
-    const torch::Tensor& storage = as(PyObj::Kind::Tensor, args[0], "_rebuild_tensor_v2", at)->tensor;
+    const torch::Tensor& storage = as(PyObj::Kind::Storage, args[0], "_rebuild_tensor_v2", at)->tensor;
     const int64_t offset = as(PyObj::Kind::Int, args[1], "_rebuild_tensor_v2", at)->i;
     const auto size = ints(args[2], at), stride = ints(args[3], at);
-    int64_t last = offset;
-    bool empty = false;
-    for (size_t k = 0; k < size.size() && k < stride.size(); ++k) {
-      if (size[k] < 0 || stride[k] < 0) fail("tensor with negative size or stride", at);
+    int64_t last = offset;  // index of the view's last element
+    bool empty = false, bad = size.size() != stride.size() || offset < 0;
+    for (size_t k = 0; k < size.size() && !bad; ++k) {
+      int64_t step = 0;
       empty |= size[k] == 0;
-      last += (size[k] - 1) * stride[k];
+      bad |= size[k] < 0 || stride[k] < 0 ||
+             __builtin_mul_overflow(std::max<int64_t>(size[k] - 1, 0), stride[k], &step) ||
+             __builtin_add_overflow(last, step, &last);
     }
-    if (size.size() != stride.size() || offset < 0 || (!empty && last >= storage.numel()))
+    if (bad || (!empty && last >= storage.numel()))
       fail("tensor view outside its storage of " + std::to_string(storage.numel()) + " elements", at);
     auto t = make_obj(PyObj::Kind::Tensor);
     t->tensor = storage.as_strided(size, stride, offset);

@@ -8,11 +8,23 @@
 
 namespace impasto {
 
-// The Python objects torch.save's pickle builds; storages and tensors both become Tensor.
+// The Python objects torch.save's pickle builds. A Storage holds its data as a 1-D tensor.
 struct PyObj;
 using Obj = std::shared_ptr<PyObj>;
 struct PyObj {
-  enum class Kind { None, Bool, Int, Float, Str, Global, Tuple, List, Dict, Tensor } kind = Kind::None;
+  enum class Kind {
+    None,
+    Bool,
+    Int,
+    Float,
+    Str,
+    Global,
+    Tuple,
+    List,
+    Dict,
+    Storage,
+    Tensor
+  } kind = Kind::None;
   int64_t i = 0;
   double f = 0;
   std::string s;  // Str text, or Global "module.name"

@@ -74,14 +74,16 @@ std::unique_ptr<WeightSource> open_torch_weights(const std::filesystem::path& pa
   char magic[4] = {};
   std::ifstream(path, std::ios::binary).read(magic, sizeof magic);
   if (std::memcmp(magic, "PK\x03\x04", 4) != 0)
-    throw InputError(where + " is not a zip archive; the legacy (pre-1.6) torch.save format is not supported, "
+    throw InputError(where +
+                     " is not a zip archive; the legacy (pre-1.6) torch.save format is not supported, "
                      "re-save it with torch.save(state_dict, f) from PyTorch 1.6 or newer");
   try {
     caffe2::serialize::PyTorchStreamReader zip(path.string());
     std::map<std::string, torch::Tensor> storages;
     auto load_storage = [&](const std::vector<Obj>& pid) -> Obj {
       if (pid.size() != 5 || pid[0]->kind != PyObj::Kind::Str || pid[0]->s != "storage" ||
-          pid[1]->kind != PyObj::Kind::Global || pid[2]->kind != PyObj::Kind::Str || pid[4]->kind != PyObj::Kind::Int || pid[4]->i < 0)
+          pid[1]->kind != PyObj::Kind::Global || pid[2]->kind != PyObj::Kind::Str ||
+          pid[4]->kind != PyObj::Kind::Int || pid[4]->i < 0)
         throw InputError("unsupported persistent id in data.pkl");
       auto type = storage_types().find(pid[1]->s);
       if (type == storage_types().end()) throw InputError("unsupported storage type " + pid[1]->s);
@@ -91,13 +93,16 @@ std::unique_ptr<WeightSource> open_torch_weights(const std::filesystem::path& pa
         const std::string record = "data/" + key;
         if (!zip.hasRecord(record)) throw InputError("record " + record + " is missing");
         auto [data, nbytes] = zip.getRecord(record);
-        storage = torch::empty({pid[4]->i}, type->second);
-        if (nbytes < storage.nbytes())
-          throw InputError("record " + record + " is truncated: " + std::to_string(nbytes) + " bytes, its storage needs " +
-                           std::to_string(storage.nbytes()));
-        std::memcpy(storage.data_ptr(), data.get(), storage.nbytes());
+        const uint64_t numel = static_cast<uint64_t>(pid[4]->i);
+        if (numel > nbytes || numel * c10::elementSize(type->second) > nbytes)
+          throw InputError("record " + record + " is truncated: " + std::to_string(nbytes) + " bytes for " +
+                           std::to_string(numel) + " elements of " + pid[1]->s);
+        // The tensor keeps the record's buffer alive instead of copying it.
+        auto buffer = std::make_shared<at::DataPtr>(std::move(data));
+        storage = torch::from_blob(
+            buffer->get(), {pid[4]->i}, [buffer](void*) {}, type->second);
       }
-      auto o = make_obj(PyObj::Kind::Tensor);
+      auto o = make_obj(PyObj::Kind::Storage);
       o->tensor = storage;
       return o;
     };

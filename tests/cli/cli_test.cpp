@@ -1,0 +1,178 @@
+// End-to-end tests of the impasto binary on the real SqueezeNet weights at small sizes.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "test_support.h"
+
+namespace impasto::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string q(const fs::path& path) { return "'" + path.string() + "'"; }
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(squeezenet_file()) || !fs::exists(shared_image("tubingen.jpg")))
+      GTEST_SKIP() << "shared models/images not present";
+  }
+  std::string model() const { return " --model-file " + q(squeezenet_file()) + " "; }
+  std::string content() const { return " --content " + q(shared_image("tubingen.jpg")) + " "; }
+  std::string style(const std::string& name = "starry_night.jpg") const {
+    return " --style " + q(shared_image(name)) + " ";
+  }
+  nlohmann::json read_json(const fs::path& path) const {
+    std::ifstream in(path);
+    return nlohmann::json::parse(in);
+  }
+  // Style loss at the first iteration versus the written image.
+  double style_reduction(const nlohmann::json& report) const {
+    const double start = report["iterations"][0]["style_loss"];
+    const double end = report["final"]["style_loss"];
+    return 1.0 - end / start;
+  }
+  TempDir dir;
+};
+
+TEST_F(Cli, StylizeLowersStyleLossAndWritesTheImage) {
+  auto result = run_impasto("stylize" + content() + style() + model() + "--size 128 --iterations 50 --output " +
+                            q(dir / "out.png") + " --report " + q(dir / "report.json"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  cv::Mat image = cv::imread((dir / "out.png").string());
+  ASSERT_FALSE(image.empty());
+  EXPECT_EQ(image.cols, 128);  // tubingen is 1024x768
+  EXPECT_EQ(image.rows, 96);
+  auto report = read_json(dir / "report.json");
+  EXPECT_GT(style_reduction(report), 0.9) << report["final"].dump();
+  EXPECT_EQ(report["iterations"].size(), 50u);
+  EXPECT_EQ(report["options"]["size"], 128);
+  EXPECT_EQ(report["network"]["name"], "squeezenet");
+  EXPECT_EQ(report["content_size"]["width"], 1024);
+  EXPECT_EQ(report["output_size"]["height"], 96);
+  for (const char* key : {"iteration", "content_loss", "style_loss", "tv_loss", "total_loss", "seconds"})
+    EXPECT_TRUE(report["iterations"][49].contains(key)) << key;
+  EXPECT_GT(report["final"]["peak_memory_bytes"].get<double>(), 1e6);
+  EXPECT_GT(report["iterations"][49]["seconds"].get<double>(), report["iterations"][0]["seconds"].get<double>());
+  // The picture still shows the photo: the output is closer to the content than to flat grey.
+  cv::Mat photo = cv::imread(shared_image("tubingen.jpg").string()), small;
+  cv::resize(photo, small, image.size(), 0, 0, cv::INTER_AREA);
+  EXPECT_LT(cv::norm(image, small, cv::NORM_L1), cv::norm(image, cv::Mat(image.size(), image.type(), cv::Scalar::all(128)), cv::NORM_L1));
+}
+
+TEST_F(Cli, BlendedStylesLowerStyleLoss) {
+  auto result = run_impasto("stylize" + content() + style() + style("the_scream.jpg") + model() +
+                            "--style-blend 0.6,0.4 --size 128 --iterations 50 --output " + q(dir / "out.png") +
+                            " --report " + q(dir / "report.json"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  auto report = read_json(dir / "report.json");
+  EXPECT_GT(style_reduction(report), 0.9) << report["final"].dump();
+  EXPECT_EQ(report["options"]["style_blend"][1], 0.4);
+  EXPECT_TRUE(fs::exists(dir / "out.png"));
+}
+
+TEST_F(Cli, TextureSynthesisFromStyleAlone) {
+  auto result = run_impasto("texture" + style() + model() + "--size 128 --iterations 50 --output " +
+                            q(dir / "tex.png") + " --report " + q(dir / "report.json"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  cv::Mat image = cv::imread((dir / "tex.png").string());
+  ASSERT_FALSE(image.empty());
+  EXPECT_EQ(image.cols, 128);
+  EXPECT_EQ(image.rows, 128);
+  auto report = read_json(dir / "report.json");
+  EXPECT_GT(style_reduction(report), 0.9) << report["final"].dump();
+  EXPECT_EQ(report["final"]["content_loss"], 0.0);
+}
+
+TEST_F(Cli, NoiseInitialisationWithASeedIsDeterministic) {
+  auto run = [&](const std::string& name, int seed) {
+    auto result = run_impasto("stylize" + content() + style() + model() + "--init noise --seed " +
+                              std::to_string(seed) + " --size 96 --iterations 10 --output " + q(dir / name));
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    return cv::imread((dir / name).string());
+  };
+  cv::Mat a = run("a.png", 3), b = run("b.png", 3), c = run("c.png", 4);
+  ASSERT_FALSE(a.empty());
+  EXPECT_EQ(cv::norm(a, b, cv::NORM_INF), 0.0);
+  EXPECT_GT(cv::norm(a, c, cv::NORM_INF), 0.0);
+}
+
+TEST_F(Cli, SnapshotsAndAdam) {
+  auto result = run_impasto("stylize" + content() + style() + model() +
+                            "--optimizer adam --size 96 --iterations 6 --save-every 3 --output " + q(dir / "o.png"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_TRUE(fs::exists(dir / "o_0003.png"));
+  EXPECT_TRUE(fs::exists(dir / "o_0006.png"));
+  EXPECT_TRUE(fs::exists(dir / "o.png"));
+}
+
+TEST_F(Cli, ToleranceStopsEarly) {
+  auto result = run_impasto("stylize" + content() + style() + model() + "--size 96 --iterations 200 --tolerance 0.5 " +
+                            "--output " + q(dir / "o.png") + " --report " + q(dir / "r.json"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_LT(read_json(dir / "r.json")["iterations"].size(), 200u);
+}
+
+// Bad input: one line naming the problem, exit code 2, no output file.
+struct BadInput {
+  std::string name;
+  std::string arguments;  // appended to a valid command; {dir} is the temp dir
+  std::string message;    // expected in the error line
+};
+
+class CliBadInput : public Cli, public ::testing::WithParamInterface<BadInput> {};
+
+TEST_P(CliBadInput, FailsWithOneLineAndExitCode2) {
+  write_bytes(dir / "corrupt.jpg", std::string("\xff\xd8\xff\xe0 definitely not a jpeg", 28));
+  write_bytes(dir / "empty.mat", "");
+  write_bytes(dir / "garbage.mat", "MATLAB 5.0 MAT-file, truncated");
+  fs::create_directories(dir / "folder.jpg");
+  std::string arguments = GetParam().arguments;
+  for (size_t at; (at = arguments.find("{dir}")) != std::string::npos;) arguments.replace(at, 5, dir.path().string());
+  const std::string base = "stylize" + content() + style() + model() + "--size 64 --iterations 2 --output " +
+                           q(dir / "out.png") + " ";
+  // Later options override earlier ones in CLI11 only for vectors; put the bad one last.
+  auto result = run_impasto(arguments.rfind("RAW ", 0) == 0 ? arguments.substr(4) : base + arguments);
+  EXPECT_EQ(result.exit_code, 2) << result.output;
+  std::string output = result.output;
+  while (!output.empty() && output.back() == '\n') output.pop_back();
+  EXPECT_EQ(output.find('\n'), std::string::npos) << "more than one line:\n" << result.output;
+  EXPECT_NE(output.find("error"), std::string::npos) << output;
+  EXPECT_NE(output.find(GetParam().message), std::string::npos) << output;
+  EXPECT_FALSE(fs::exists(dir / "out.png"));
+}
+
+std::string image(const std::string& name) { return "'" + shared_image(name).string() + "'"; }
+std::string sqz() { return "'" + squeezenet_file().string() + "'"; }
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, CliBadInput,
+    ::testing::Values(
+        BadInput{"MissingContent", "RAW stylize --content /nonexistent/photo.jpg --style " + image("starry_night.jpg") +
+                                       " --model-file " + sqz() + " --output {dir}/out.png",
+                 "no such file"},
+        BadInput{"DirectoryAsImage", "RAW stylize --content {dir}/folder.jpg --style " + image("starry_night.jpg") +
+                                         " --model-file " + sqz() + " --output {dir}/out.png",
+                 "is a directory"},
+        BadInput{"CorruptStyle", "--style {dir}/corrupt.jpg", "cannot decode style image"},
+        BadInput{"EmptyWeights", "--model-file {dir}/empty.mat", "empty"},
+        BadInput{"GarbageWeights", "--model-file {dir}/garbage.mat", "garbage.mat"},
+        BadInput{"WrongNetworkWeights", "--model-file '" + (shared_dir() / "models/vgg19-partial").string() + "'",
+                 "squeezenet"},
+        BadInput{"UnknownLayer", "--style-layers conv1,fire12", "unknown layer 'fire12'"},
+        BadInput{"ZeroSize", "--size 0", "--size"},
+        BadInput{"NegativeSize", "--size -5", "--size"},
+        BadInput{"NonNumericOption", "--iterations many", "--iterations"},
+        BadInput{"NonNumericWeight", "--style-weight lots", "--style-weight"},
+        BadInput{"UnknownNetwork", "--model alexnet", "unknown network 'alexnet'"},
+        BadInput{"BadOutputType", "--output {dir}/out.xyz", "unsupported image type"},
+        BadInput{"BlendCountMismatch", "--style-blend 1,2", "--style-blend"},
+        BadInput{"MissingRequired", "RAW stylize --style " + image("starry_night.jpg"), "--content"}),
+    [](const ::testing::TestParamInfo<BadInput>& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace impasto::testing
