@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs every build and run dependency from Debian's packages (Debian 12).
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config
+  libtorch-dev libopenblas0-pthread libopenblas-dev
+  libopencv-dev libcli11-dev nlohmann-json3-dev libmatio-dev
+  libgtest-dev
+  opencv-doc
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Installs everything, builds, and runs the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh -DIMPASTO_BUILD_TESTS=ON
+cd build
+ctest --output-on-failure -j "$(nproc)"
