@@ -7,7 +7,7 @@
 #include <cstring>
 #include <unordered_map>
 
-namespace impasto {
+namespace impasto::pickle {
 namespace {
 
 // The subset of pickle protocols 2-4 that torch.save writes for a state dict.
@@ -237,4 +237,4 @@ class Unpickler {
 
 Obj unpickle(const std::string& data, const PersistentLoad& load) { return Unpickler(data, load).load(); }
 
-}  // namespace impasto
+}  // namespace impasto::pickle

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace impasto {
+namespace impasto::pickle {
 
 // The Python objects torch.save's pickle builds. A Storage holds its data as a 1-D tensor.
 struct PyObj;
@@ -47,4 +47,4 @@ using PersistentLoad = std::function<Obj(const std::vector<Obj>&)>;
 // _rebuild_parameter calls. Throws InputError naming the offending opcode or call.
 Obj unpickle(const std::string& data, const PersistentLoad& load);
 
-}  // namespace impasto
+}  // namespace impasto::pickle

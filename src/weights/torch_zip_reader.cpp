@@ -12,6 +12,10 @@
 namespace impasto {
 namespace {
 
+using pickle::make_obj;
+using pickle::Obj;
+using pickle::PyObj;
+
 const std::map<std::string, torch::ScalarType>& storage_types() {
   static const std::map<std::string, torch::ScalarType> types{
       {"torch.FloatStorage", torch::kFloat32}, {"torch.DoubleStorage", torch::kFloat64},
@@ -108,7 +112,7 @@ std::unique_ptr<WeightSource> open_torch_weights(const std::filesystem::path& pa
     };
     auto [pkl, pkl_size] = zip.getRecord("data.pkl");
     const std::string bytes(static_cast<const char*>(pkl.get()), pkl_size);
-    Obj root = unpickle(bytes, load_storage);
+    Obj root = pickle::unpickle(bytes, load_storage);
     if (root->kind != PyObj::Kind::Dict) throw InputError("data.pkl does not hold a state dict");
     std::vector<std::string> keys;
     std::map<std::string, torch::Tensor> tensors;

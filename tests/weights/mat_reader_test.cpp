@@ -1,0 +1,166 @@
+#include "weights/mat_reader.h"
+
+#include <matio.h>
+
+#include <algorithm>
+
+#include "weights/weight_source.h"
+#include "weights_test_util.h"
+
+namespace impasto {
+namespace {
+
+using testing::expect_input_error;
+using testing::TempDir;
+
+struct Array {
+  std::vector<size_t> dims;
+  std::vector<float> values;
+  matio_classes cls = MAT_C_SINGLE;
+};
+
+matvar_t* make_array(const Array& a) {
+  std::vector<size_t> dims = a.dims;
+  if (a.cls == MAT_C_DOUBLE) {
+    std::vector<double> d(a.values.begin(), a.values.end());
+    return Mat_VarCreate(nullptr, MAT_C_DOUBLE, MAT_T_DOUBLE, static_cast<int>(dims.size()), dims.data(),
+                         d.data(), 0);
+  }
+  return Mat_VarCreate(nullptr, MAT_C_SINGLE, MAT_T_SINGLE, static_cast<int>(dims.size()), dims.data(),
+                       const_cast<float*>(a.values.data()), 0);
+}
+
+// Writes each layer as a top-level cell {kernel, bias, ...extra}; also a non-cell variable.
+void write_mat(const std::filesystem::path& p,
+               const std::vector<std::pair<std::string, std::vector<Array>>>& layers) {
+  mat_t* mat = Mat_CreateVer(p.string().c_str(), nullptr, MAT_FT_MAT5);
+  ASSERT_NE(mat, nullptr);
+  size_t mdims[2] = {1, 1};
+  double meta = 42;
+  matvar_t* mv = Mat_VarCreate("meta", MAT_C_DOUBLE, MAT_T_DOUBLE, 2, mdims, &meta, 0);
+  Mat_VarWrite(mat, mv, MAT_COMPRESSION_NONE);
+  Mat_VarFree(mv);
+  for (const auto& [name, arrays] : layers) {
+    size_t cdims[2] = {1, arrays.size()};
+    matvar_t* cell = Mat_VarCreate(name.c_str(), MAT_C_CELL, MAT_T_CELL, 2, cdims, nullptr, 0);
+    for (size_t i = 0; i < arrays.size(); ++i)
+      Mat_VarSetCell(cell, static_cast<int>(i), make_array(arrays[i]));
+    ASSERT_EQ(Mat_VarWrite(mat, cell, MAT_COMPRESSION_NONE), 0);
+    Mat_VarFree(cell);
+  }
+  Mat_Close(mat);
+}
+
+Array ramp(std::vector<size_t> dims, float scale, float offset) {
+  size_t n = 1;
+  for (size_t d : dims) n *= d;
+  Array a{dims, std::vector<float>(n)};
+  for (size_t i = 0; i < n; ++i) a.values[i] = offset + scale * static_cast<float>(i);
+  return a;
+}
+
+TEST(MatReader, ReadsKernelsInPyTorchLayout) {
+  TempDir dir;
+  const auto file = dir / "w.mat";
+  // kh=2, kw=3, in=4, out=5: all different so a transposition bug changes shape or values.
+  write_mat(file, {{"convA", {ramp({2, 3, 4, 5}, 0.5f, 1.0f), ramp({1, 5}, 1.0f, 100.0f)}},
+                   // out=1 kernel [3,2,4,1]; MATLAB would store it with rank 3.
+                   {"blk/one", {ramp({3, 2, 4}, -1.0f, 0.0f), ramp({1, 1}, 0.0f, 7.0f)}}});
+  auto src = open_mat_weights(file);
+  EXPECT_EQ(src->format(), "MAT-file");
+  EXPECT_EQ(src->layers(), (std::vector<std::string>{"convA", "blk/one"}));
+
+  ConvParams a = src->conv("convA");
+  ASSERT_EQ(a.weight.sizes(), (torch::IntArrayRef{5, 4, 2, 3}));
+  ASSERT_EQ(a.bias.sizes(), (torch::IntArrayRef{5}));
+  EXPECT_EQ(a.weight.scalar_type(), torch::kFloat32);
+  EXPECT_TRUE(a.weight.is_contiguous());
+  auto w = a.weight.accessor<float, 4>();
+  for (int o = 0; o < 5; ++o)
+    for (int i = 0; i < 4; ++i)
+      for (int y = 0; y < 2; ++y)
+        for (int x = 0; x < 3; ++x) {
+          const int colmajor = y + 2 * (x + 3 * (i + 4 * o));
+          ASSERT_FLOAT_EQ(w[o][i][y][x], 1.0f + 0.5f * colmajor) << o << i << y << x;
+        }
+  EXPECT_FLOAT_EQ(a.weight[4][3][1][2].item<float>(), 1.0f + 0.5f * 119);
+  EXPECT_FLOAT_EQ(a.bias[3].item<float>(), 103.0f);
+
+  ConvParams b = src->conv("blk/one");
+  ASSERT_EQ(b.weight.sizes(), (torch::IntArrayRef{1, 4, 3, 2}));
+  EXPECT_FLOAT_EQ(b.weight[0][2][1][1].item<float>(), -(1.0f + 3 * (1 + 2 * 2)));
+  EXPECT_FLOAT_EQ(b.bias[0].item<float>(), 7.0f);
+
+  expect_input_error([&] { src->conv("convB"); }, {"convB", "w.mat"});
+}
+
+TEST(MatReader, RejectsBiasLengthMismatch) {
+  TempDir dir;
+  write_mat(dir / "w.mat", {{"c", {ramp({3, 3, 2, 5}, 1, 0), ramp({1, 4}, 1, 0)}}});
+  expect_input_error([&] { open_mat_weights(dir / "w.mat"); },
+                     {"'c'", "bias has 4 elements", "5 output channels"});
+}
+
+TEST(MatReader, RejectsWrongKernelRank) {
+  TempDir dir;
+  write_mat(dir / "w.mat", {{"c", {ramp({2, 2, 2, 2, 2}, 1, 0), ramp({1, 2}, 1, 0)}}});
+  expect_input_error([&] { open_mat_weights(dir / "w.mat"); }, {"kernel must be 4-D", "2x2x2x2x2"});
+}
+
+TEST(MatReader, RejectsCellOfWrongSize) {
+  TempDir dir;
+  write_mat(dir / "w.mat", {{"c", {ramp({3, 3, 2, 5}, 1, 0)}}});
+  expect_input_error([&] { open_mat_weights(dir / "w.mat"); }, {"1x2 cell", "'c'"});
+}
+
+TEST(MatReader, RejectsDoublePrecision) {
+  TempDir dir;
+  Array k = ramp({3, 3, 2, 5}, 1, 0);
+  k.cls = MAT_C_DOUBLE;
+  write_mat(dir / "w.mat", {{"c", {k, ramp({1, 5}, 1, 0)}}});
+  expect_input_error([&] { open_mat_weights(dir / "w.mat"); }, {"kernel", "single-precision"});
+}
+
+TEST(MatReader, RejectsTruncatedFile) {
+  TempDir dir;
+  write_mat(dir / "w.mat", {{"c1", {ramp({3, 3, 2, 5}, 1, 0), ramp({1, 5}, 1, 0)}},
+                            {"c2", {ramp({3, 3, 5, 8}, 1, 0), ramp({1, 8}, 1, 0)}}});
+  const std::string bytes = testing::read_bytes(dir / "w.mat");
+  testing::write_bytes(dir / "w.mat", bytes.substr(0, bytes.size() - 100));
+  expect_input_error([&] { open_mat_weights(dir / "w.mat"); }, {"w.mat", "truncated"});
+}
+
+TEST(MatReader, RejectsNonMatFile) {
+  TempDir dir;
+  testing::write_bytes(dir / "w.mat", std::string(300, 'x'));
+  expect_input_error([&] { open_mat_weights(dir / "w.mat"); }, {"w.mat", "MAT-file"});
+}
+
+TEST(MatReader, RealSqueezeNet) {
+  const auto file = testing::shared_models_dir() / "squeezenet1_1" / "sqz_notop.mat";
+  if (!std::filesystem::exists(file)) GTEST_SKIP() << file << " not present";
+  auto src = open_weights(file);
+  EXPECT_EQ(src->format(), "MAT-file");
+  // Layers come in file order, which in this file is not network order.
+  auto names = src->layers();
+  std::vector<std::string> expected{"conv1"};
+  for (int f = 2; f <= 9; ++f)
+    for (const char* part : {"squeeze1x1", "expand1x1", "expand3x3"})
+      expected.push_back("fire" + std::to_string(f) + "/" + part);
+  std::sort(names.begin(), names.end());
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(names, expected);
+  EXPECT_EQ(src->conv("conv1").weight.sizes(), (torch::IntArrayRef{64, 3, 3, 3}));
+  EXPECT_EQ(src->conv("conv1").bias.sizes(), (torch::IntArrayRef{64}));
+  EXPECT_EQ(src->conv("fire2/squeeze1x1").weight.sizes(), (torch::IntArrayRef{16, 64, 1, 1}));
+  EXPECT_EQ(src->conv("fire2/expand1x1").weight.sizes(), (torch::IntArrayRef{64, 16, 1, 1}));
+  EXPECT_EQ(src->conv("fire9/expand3x3").weight.sizes(), (torch::IntArrayRef{256, 64, 3, 3}));
+  EXPECT_EQ(src->conv("fire9/expand3x3").bias.sizes(), (torch::IntArrayRef{256}));
+  // Trained weights: finite, not all zero.
+  const auto w = src->conv("conv1").weight;
+  EXPECT_TRUE(torch::isfinite(w).all().item<bool>());
+  EXPECT_GT(w.abs().sum().item<float>(), 1.0f);
+}
+
+}  // namespace
+}  // namespace impasto

@@ -1,0 +1,251 @@
+#include "weights/torch_zip_reader.h"
+
+#include <caffe2/serialize/inline_container.h>
+
+#include <cstring>
+#include <fstream>
+#include <map>
+
+#include "weights/weight_source.h"
+#include "weights_test_util.h"
+
+namespace impasto {
+namespace {
+
+using testing::expect_input_error;
+using testing::TempDir;
+
+// Emits pickle bytes the way Python's pickler does at protocol 2: every global and string is
+// memoized with BINPUT and repeats become BINGET. For the entries below the bytes are identical
+// to Python's pickle.dump(protocol=2) of such a state dict (checked with stub torch classes).
+class PickleWriter {
+ public:
+  PickleWriter() { op(0x80), op(2); }
+  PickleWriter& op(uint8_t b) {
+    out_.push_back(static_cast<char>(b));
+    return *this;
+  }
+  PickleWriter& raw(const std::string& s) {
+    out_ += s;
+    return *this;
+  }
+  PickleWriter& le(uint64_t v, int n) {
+    for (int k = 0; k < n; ++k) op(static_cast<uint8_t>(v >> (8 * k)));
+    return *this;
+  }
+  PickleWriter& put() { return op('q').le(memo_++ & 0xff, 1); }
+  PickleWriter& global(const std::string& module, const std::string& name) {
+    const std::string key = module + "\n" + name + "\n";
+    if (auto it = memoized_.find("c" + key); it != memoized_.end()) return op('h').le(it->second, 1);
+    memoized_["c" + key] = memo_;
+    return op('c').raw(key).put();
+  }
+  PickleWriter& str(const std::string& s) {
+    if (auto it = memoized_.find("X" + s); it != memoized_.end()) return op('h').le(it->second, 1);
+    memoized_["X" + s] = memo_;
+    return op('X').le(s.size(), 4).raw(s).put();
+  }
+  PickleWriter& integer(int64_t v) {
+    if (v >= 0 && v < 256) return op('K').le(static_cast<uint64_t>(v), 1);
+    if (v >= 0 && v < 65536) return op('M').le(static_cast<uint64_t>(v), 2);
+    return op('J').le(static_cast<uint64_t>(v), 4);
+  }
+  PickleWriter& ints(const std::vector<int64_t>& v) {
+    if (v.empty()) return op(')');
+    if (v.size() > 3) op('(');
+    for (int64_t x : v) integer(x);
+    return op(v.size() > 3 ? 't' : static_cast<uint8_t>(0x84 + v.size())).put();
+  }
+  // One state-dict entry: key -> _rebuild_tensor_v2(storage, offset, size, stride, False, OrderedDict())
+  PickleWriter& tensor(const std::string& key, const std::string& storage_type,
+                       const std::string& storage_key, int64_t numel, int64_t offset,
+                       const std::vector<int64_t>& size, const std::vector<int64_t>& stride) {
+    str(key).global("torch._utils", "_rebuild_tensor_v2").op('(');
+    op('(')
+        .str("storage")
+        .global("torch", storage_type)
+        .str(storage_key)
+        .str("cpu")
+        .integer(numel)
+        .op('t')
+        .put()
+        .op('Q');
+    integer(offset).ints(size).ints(stride).op(0x89);
+    global("collections", "OrderedDict").op(')').op('R').put();
+    return op('t').put().op('R').put();
+  }
+  std::string bytes() const { return out_; }
+
+ private:
+  std::string out_;
+  uint32_t memo_ = 0;
+  std::map<std::string, uint32_t> memoized_;
+};
+
+struct Entry {
+  std::string key, storage_type, storage_key;
+  int64_t numel, offset;
+  std::vector<int64_t> size, stride;
+};
+
+std::string state_dict_pickle(const std::vector<Entry>& entries) {
+  PickleWriter p;
+  p.global("collections", "OrderedDict").op(')').op('R').put().op('(');
+  for (const auto& e : entries)
+    p.tensor(e.key, e.storage_type, e.storage_key, e.numel, e.offset, e.size, e.stride);
+  p.op('u');
+  // state = {'_metadata': OrderedDict([('', {'version': 1}), ('features', {'version': 1})])}, applied
+  // with BUILD; Python writes a one-item batch with SETITEM, longer ones with MARK ... SETITEMS.
+  p.op('}').put().str("_metadata").global("collections", "OrderedDict").op(')').op('R').put().op('(');
+  for (const char* module : {"", "features"}) p.str(module).op('}').put().str("version").integer(1).op('s');
+  p.op('u');
+  return p.op('s').op('b').op('.').bytes();
+}
+
+std::string floats(int64_t n, float start, float step = 1.0f) {
+  std::string s(static_cast<size_t>(n) * 4, '\0');
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = start + step * static_cast<float>(i);
+    std::memcpy(&s[static_cast<size_t>(i) * 4], &v, 4);
+  }
+  return s;
+}
+
+// Writes the zip exactly as torch.save does; with `to_file` false the archive is named "archive".
+void write_pth(const std::filesystem::path& p, const std::string& pickle,
+               const std::map<std::string, std::string>& storages, bool to_file = false) {
+  std::ofstream out;
+  auto writer = to_file
+                    ? std::make_unique<caffe2::serialize::PyTorchStreamWriter>(p.string())
+                    : (out.open(p, std::ios::binary),
+                       std::make_unique<caffe2::serialize::PyTorchStreamWriter>([&](const void* d, size_t n) {
+                         out.write(static_cast<const char*>(d), static_cast<std::streamsize>(n));
+                         return n;
+                       }));
+  writer->writeRecord("data.pkl", pickle.data(), pickle.size());
+  for (const auto& [key, bytes] : storages) writer->writeRecord("data/" + key, bytes.data(), bytes.size());
+  writer->writeEndOfFile();
+}
+
+const std::vector<Entry> kVggLike{
+    {"features.0.weight", "FloatStorage", "0", 120, 0, {5, 4, 2, 3}, {24, 6, 3, 1}},
+    {"features.0.bias", "FloatStorage", "1", 5, 0, {5}, {1}},
+    // A transposed view at offset 7 into a larger storage: exercises offset and strides.
+    {"features.2.weight", "FloatStorage", "2", 30, 7, {3, 5, 1, 1}, {1, 3, 1, 1}},
+    {"classifier.0.weight", "FloatStorage", "3", 60, 0, {6, 10}, {10, 1}},
+    {"classifier.0.bias", "FloatStorage", "4", 6, 0, {6}, {1}},
+    {"bn.num_batches_tracked", "LongStorage", "5", 1, 0, {}, {}},
+};
+
+std::map<std::string, std::string> vgg_like_storages() {
+  return {{"0", floats(120, 0.0f, 0.25f)}, {"1", floats(5, -3.0f)}, {"2", floats(30, 100.0f)},
+          {"3", floats(60, 0.0f)},         {"4", floats(6, 0.0f)},  {"5", std::string(8, '\0')}};
+}
+
+TEST(TorchZipReader, ReadsStateDictWithMetadata) {
+  for (bool to_file : {false, true}) {
+    TempDir dir;
+    const auto file = dir / "vgg.pth";
+    write_pth(file, state_dict_pickle(kVggLike), vgg_like_storages(), to_file);
+    const std::string prefix = to_file ? "vgg/data.pkl" : "archive/data.pkl";
+    ASSERT_NE(testing::read_bytes(file).find(prefix), std::string::npos) << prefix;
+
+    auto src = open_weights(file);
+    EXPECT_EQ(src->format(), "PyTorch");
+    EXPECT_EQ(src->layers(), (std::vector<std::string>{"features.0", "features.2"}));
+    ConvParams c0 = src->conv("features.0");
+    ASSERT_EQ(c0.weight.sizes(), (torch::IntArrayRef{5, 4, 2, 3}));
+    auto w = c0.weight.accessor<float, 4>();
+    for (int o = 0; o < 5; ++o)
+      for (int i = 0; i < 4; ++i)
+        for (int y = 0; y < 2; ++y)
+          for (int x = 0; x < 3; ++x) ASSERT_FLOAT_EQ(w[o][i][y][x], 0.25f * (o * 24 + i * 6 + y * 3 + x));
+    EXPECT_FLOAT_EQ(c0.bias[4].item<float>(), 1.0f);
+
+    ConvParams c2 = src->conv("features.2");
+    ASSERT_EQ(c2.weight.sizes(), (torch::IntArrayRef{3, 5, 1, 1}));
+    EXPECT_TRUE(c2.weight.is_contiguous());
+    EXPECT_FLOAT_EQ(c2.weight[2][4][0][0].item<float>(), 100.0f + 7 + 2 + 4 * 3);
+    EXPECT_FLOAT_EQ(c2.weight[1][0][0][0].item<float>(), 108.0f);
+    EXPECT_TRUE(torch::equal(c2.bias, torch::zeros({3})));  // no bias entry
+
+    expect_input_error([&] { src->conv("classifier.0"); }, {"classifier.0.weight", "rank 2, expected 4"});
+    expect_input_error([&] { src->conv("features.1"); }, {"features.1", "vgg.pth"});
+  }
+}
+
+TEST(TorchZipReader, RejectsBiasLengthMismatch) {
+  TempDir dir;
+  auto entries = kVggLike;
+  entries[1].size = {4};
+  write_pth(dir / "w.pth", state_dict_pickle(entries), vgg_like_storages());
+  expect_input_error([&] { open_torch_weights(dir / "w.pth")->conv("features.0"); },
+                     {"features.0.bias", "4 elements", "5 output channels"});
+}
+
+TEST(TorchZipReader, RejectsTruncatedStorageRecord) {
+  TempDir dir;
+  auto storages = vgg_like_storages();
+  storages["0"].resize(100);
+  write_pth(dir / "w.pth", state_dict_pickle(kVggLike), storages);
+  expect_input_error([&] { open_torch_weights(dir / "w.pth"); }, {"w.pth", "data/0", "truncated"});
+}
+
+TEST(TorchZipReader, RejectsViewOutsideStorage) {
+  TempDir dir;
+  auto entries = kVggLike;
+  entries[2].offset = 20;
+  write_pth(dir / "w.pth", state_dict_pickle(entries), vgg_like_storages());
+  expect_input_error([&] { open_torch_weights(dir / "w.pth"); }, {"outside its storage of 30 elements"});
+}
+
+TEST(TorchZipReader, RejectsTruncatedArchive) {
+  TempDir dir;
+  write_pth(dir / "w.pth", state_dict_pickle(kVggLike), vgg_like_storages());
+  const std::string bytes = testing::read_bytes(dir / "w.pth");
+  testing::write_bytes(dir / "w.pth", bytes.substr(0, bytes.size() / 2));
+  expect_input_error([&] { open_weights(dir / "w.pth"); }, {"w.pth", "not a readable PyTorch zip archive"});
+}
+
+TEST(TorchZipReader, RejectsTruncatedPickle) {
+  TempDir dir;
+  const std::string pickle = state_dict_pickle(kVggLike);
+  write_pth(dir / "w.pth", pickle.substr(0, pickle.size() / 2), vgg_like_storages());
+  expect_input_error([&] { open_torch_weights(dir / "w.pth"); }, {"w.pth", "pickle ends unexpectedly"});
+}
+
+TEST(TorchZipReader, RejectsUnsupportedOpcode) {
+  TempDir dir;
+  write_pth(dir / "w.pth", std::string("\x80\x02S'abc'\n.", 10), {});  // STRING is protocol 0
+  expect_input_error([&] { open_torch_weights(dir / "w.pth"); },
+                     {"unsupported pickle opcode 0x53", "byte 2"});
+}
+
+TEST(TorchZipReader, NonFloatWeightIsAnErrorOnlyWhenUsed) {
+  TempDir dir;
+  auto entries = kVggLike;
+  entries[0].storage_type = "DoubleStorage";
+  auto storages = vgg_like_storages();
+  storages["0"] = std::string(120 * 8, '\0');
+  write_pth(dir / "w.pth", state_dict_pickle(entries), storages);
+  auto src = open_torch_weights(dir / "w.pth");
+  EXPECT_EQ(src->conv("features.2").weight.size(0), 3);
+  expect_input_error([&] { src->conv("features.0"); }, {"features.0.weight", "Double", "only float32"});
+
+  entries[0].storage_type = "QInt8Storage";
+  write_pth(dir / "w.pth", state_dict_pickle(entries), storages);
+  expect_input_error([&] { open_torch_weights(dir / "w.pth"); },
+                     {"unsupported storage type torch.QInt8Storage"});
+}
+
+TEST(TorchZipReader, RejectsLegacyFormat) {
+  TempDir dir;
+  testing::write_bytes(dir / "old.pth", std::string("\x80\x02\x8a\x0a"
+                                                    "l\xfc\x9c"
+                                                    "F\xf9 j\xa8P\x19.",
+                                                    16));
+  expect_input_error([&] { open_weights(dir / "old.pth"); }, {"old.pth", "legacy"});
+}
+
+}  // namespace
+}  // namespace impasto
