@@ -101,7 +101,9 @@ RunResult stylize(const Options& options, const RunCallbacks& callbacks) {
     styles.push_back(resize_longest(load_image(path, "style image"), style_size).to(device));
   torch::Tensor image = initial_image(options, content, height, width, device);
 
-  const fs::path weights_path = locate_weights(spec, options.model_file, options.model_dir);
+  // "--model-file random": untrained weights, for timing and memory measurements only.
+  const bool random_weights = options.model_file == "random";
+  const fs::path weights_path = random_weights ? "random" : locate_weights(spec, options.model_file, options.model_dir);
   result.weights_file = weights_path.string();
   NetworkConfig network_config;
   network_config.average_pooling = options.pooling == "avg";
@@ -109,7 +111,7 @@ RunResult stylize(const Options& options, const RunCallbacks& callbacks) {
   network_config.channels_last = device.is_cpu();
   std::unique_ptr<Network> network;
   {
-    auto weights = open_weights(weights_path);  // freed once the network holds its parameters
+    auto weights = random_weights ? nullptr : open_weights(weights_path);  // freed once the network holds its parameters
     network = std::make_unique<Network>(spec, weights.get(), Objective::taps(objective_config), network_config);
   }
   network->check_input_size(height, width);

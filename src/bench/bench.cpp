@@ -125,7 +125,7 @@ std::vector<BenchRow> run_bench(const BenchOptions& options) {
       row.weights = weights_name;
       row.size = size;
       row.seconds_per_iteration = best_seconds(options.iterations, iteration);
-      row.conv_seconds = time_convolutions(network, size, size, std::max(2, options.iterations / 2));
+      row.conv_seconds = time_convolutions(network, size, size, std::max(5, options.iterations));
       row.gflop = iteration_gflop(network, config, size, size);
       row.gflops = row.gflop / row.seconds_per_iteration;
       row.sgemm_gflops = sgemm;

@@ -1,5 +1,6 @@
 #include "transfer/losses.h"
 
+#include <cblas.h>
 #include <torch/torch.h>
 
 namespace impasto {
@@ -11,9 +12,35 @@ torch::Tensor flatten_positions(const torch::Tensor& features) {
   return features.reshape({features.size(1), features.size(2) * features.size(3)});
 }
 
+// F F^T / n with BLAS ssyrk, which computes one triangle: half the multiply-adds of a general
+// product. Returns an undefined tensor where it does not apply (not float on the CPU, odd strides).
+torch::Tensor gram_by_syrk(const torch::Tensor& features) {
+  if (!features.device().is_cpu() || features.scalar_type() != torch::kFloat || features.size(0) != 1)
+    return {};
+  const int channels = static_cast<int>(features.size(1));
+  const int positions = static_cast<int>(features.size(2) * features.size(3));
+  CBLAS_TRANSPOSE transpose;
+  int lda;
+  if (features.is_contiguous(at::MemoryFormat::ChannelsLast)) {  // memory [positions][channels]
+    transpose = CblasTrans;
+    lda = channels;
+  } else if (features.is_contiguous()) {  // memory [channels][positions]
+    transpose = CblasNoTrans;
+    lda = positions;
+  } else {
+    return {};
+  }
+  torch::Tensor gram = torch::empty({channels, channels}, features.options());
+  cblas_ssyrk(CblasRowMajor, CblasUpper, transpose, channels, positions, 1.0f / positions,
+              features.data_ptr<float>(), lda, 0.0f, gram.data_ptr<float>(), channels);
+  return gram.triu().add_(gram.triu(1).t());
+}
+
 struct GramFunction : torch::autograd::Function<GramFunction> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& features) {
     ctx->save_for_backward({features});
+    torch::Tensor gram = gram_by_syrk(features);
+    if (gram.defined()) return gram;
     const torch::Tensor f = flatten_positions(features);
     return torch::mm(f, f.t()).div_(static_cast<double>(f.size(1)));
   }

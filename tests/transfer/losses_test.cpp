@@ -15,6 +15,18 @@ TEST(GramMatrix, AveragesChannelProductsOverPositions) {
   EXPECT_DOUBLE_EQ(gram_matrix(f)[0][1].item<double>(), (0 * 6 + 1 * 7 + 2 * 8 + 3 * 9 + 4 * 10 + 5 * 11) / 6.0);
 }
 
+TEST(GramMatrix, SinglePrecisionFastPathMatchesAGeneralProduct) {
+  torch::manual_seed(2);
+  torch::Tensor f = torch::randn({1, 37, 11, 13});
+  torch::Tensor flat = f.view({37, 143}).to(torch::kDouble);
+  torch::Tensor expected = (torch::mm(flat, flat.t()) / 143.0).to(torch::kFloat);
+  for (auto format : {at::MemoryFormat::Contiguous, at::MemoryFormat::ChannelsLast}) {
+    torch::Tensor gram = gram_matrix(f.contiguous(format));
+    EXPECT_TRUE(torch::allclose(gram, expected, 1e-5, 1e-5));
+    EXPECT_TRUE(torch::equal(gram, gram.t())) << "both triangles filled";
+  }
+}
+
 TEST(GramMatrix, BackwardMatchesPlainAutogradInBothLayouts) {
   torch::manual_seed(1);
   for (auto format : {at::MemoryFormat::Contiguous, at::MemoryFormat::ChannelsLast}) {
