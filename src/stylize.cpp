@@ -1,5 +1,6 @@
 #include "impasto/stylize.h"
 
+#include <dlfcn.h>
 #include <sys/resource.h>
 #include <torch/cuda.h>
 #include <torch/torch.h>
@@ -52,10 +53,17 @@ torch::Tensor initial_image(const Options& options, const torch::Tensor& content
 
 void set_threads(int n) {
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  torch::set_num_threads(n > 0 ? n : cores);
-  // Late in an optimisation some gradients become denormal floats, which the CPU handles up to
-  // 25x slower; flushing them to zero changes no visible result.
+  const int threads = n > 0 ? n : cores;
+  // Late in an optimisation some values become denormal floats, which the CPU handles many times
+  // slower; flushing them to zero changes no visible result. Set before the thread pools start so
+  // that their threads inherit it.
   at::globalContext().setFlushDenormal(true);
+  torch::set_num_threads(threads);
+  // OpenBLAS (the Gram products) keeps its own thread pool; looked up at run time because the
+  // system BLAS may be another implementation.
+  using SetThreads = void (*)(int);
+  if (auto set_blas_threads = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+    set_blas_threads(threads);
 }
 
 int64_t peak_memory_bytes() {

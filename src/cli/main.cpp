@@ -8,7 +8,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "cli/progress.h"
+#include "report/progress.h"
 #include "image/image_io.h"
 #include "impasto/bench.h"
 #include "impasto/errors.h"

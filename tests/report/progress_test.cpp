@@ -1,0 +1,43 @@
+#include "report/progress.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+
+namespace impasto {
+namespace {
+
+std::string render(bool terminal, int print_every, int iterations) {
+  std::FILE* stream = std::tmpfile();
+  Progress progress(stream, terminal, print_every);
+  for (int i = 1; i <= iterations; ++i) progress.update({i, 1.5, 2.5, 0.25, 4.25, i * 0.5}, iterations);
+  progress.finish();
+  std::rewind(stream);
+  std::string text;
+  for (int c; (c = std::fgetc(stream)) != EOF;) text += static_cast<char>(c);
+  std::fclose(stream);
+  return text;
+}
+
+TEST(Progress, PlainLinesEveryNIterationsAndAtTheEnd) {
+  const std::string text = render(false, 4, 10);
+  EXPECT_NE(text.find("iteration 4/10"), std::string::npos) << text;
+  EXPECT_NE(text.find("iteration 8/10"), std::string::npos) << text;
+  EXPECT_NE(text.find("iteration 10/10"), std::string::npos) << text;
+  EXPECT_EQ(text.find("iteration 5/10"), std::string::npos) << text;
+  EXPECT_EQ(text.find('\r'), std::string::npos) << "no redraws off a terminal";
+  EXPECT_NE(text.find("2.00 it/s"), std::string::npos) << text;
+  EXPECT_NE(text.find("style 2.5"), std::string::npos) << text;
+}
+
+TEST(Progress, TerminalBarIsRedrawnInPlaceWithRateAndEta) {
+  const std::string text = render(true, 0, 10);
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\r'), 10);
+  EXPECT_NE(text.find("[############............] 5/10"), std::string::npos) << text;
+  EXPECT_NE(text.find("ETA 0m03s"), std::string::npos) << text;  // 5 left at 2 it/s (rounded)
+  EXPECT_EQ(text.back(), '\n');
+}
+
+}  // namespace
+}  // namespace impasto
