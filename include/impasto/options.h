@@ -19,7 +19,7 @@ struct Options {
   int size = 512;                      // longer side of the output
   int iterations = 500;
   double content_weight = 1.0;
-  double style_weight = 1e3;
+  double style_weight = 100;
   double tv_weight = 1.0;
   std::string content_layers;          // "name[:weight],..."; empty: the network's defaults
   std::string style_layers;

@@ -92,8 +92,10 @@ std::vector<BenchRow> run_bench(const BenchOptions& options) {
     ObjectiveConfig config;
     config.content_layers = parse_layer_weights(spec.default_content_layers, spec, "content layers");
     config.style_layers = parse_layer_weights(spec.default_style_layers, spec, "style layers");
-    config.style_weight = 1e3;
-    config.tv_weight = 1;
+    const Options defaults;
+    config.content_weight = defaults.content_weight;
+    config.style_weight = defaults.style_weight;
+    config.tv_weight = defaults.tv_weight;
     std::unique_ptr<WeightSource> weights;
     std::string weights_name = "random";
     try {

@@ -117,6 +117,30 @@ TEST_F(Cli, ToleranceStopsEarly) {
   EXPECT_LT(read_json(dir / "r.json")["iterations"].size(), 200u);
 }
 
+TEST_F(Cli, PartialVgg19RunsOnItsShallowLayersAndNamesTheFirstMissingOne) {
+  const fs::path vgg = shared_dir() / "models" / "vgg19-partial";
+  if (!fs::exists(vgg / "model.json")) GTEST_SKIP() << "no shared VGG-19";
+  const std::string base = "stylize" + content() + style() + "--model vgg19 --model-file " + q(vgg) +
+                           " --size 64 --iterations 5 ";
+  auto shallow = run_impasto(base + "--content-layers relu3_2 --style-layers relu1_1,relu2_1,relu3_1,relu3_4 " +
+                             "--output " + q(dir / "vgg.png") + " --report " + q(dir / "r.json"));
+  ASSERT_EQ(shallow.exit_code, 0) << shallow.output;
+  EXPECT_TRUE(fs::exists(dir / "vgg.png"));
+  EXPECT_LT(read_json(dir / "r.json")["final"]["style_loss"].get<double>(),
+            read_json(dir / "r.json")["iterations"][0]["style_loss"].get<double>());
+  auto deep = run_impasto(base + "--output " + q(dir / "deep.png"));  // default layers reach relu5_1
+  EXPECT_EQ(deep.exit_code, 2) << deep.output;
+  EXPECT_NE(deep.output.find("relu4_1"), std::string::npos) << deep.output;
+  EXPECT_FALSE(fs::exists(dir / "deep.png"));
+}
+
+TEST_F(Cli, RandomWeightsForTimingNeedNoFile) {
+  auto result = run_impasto("stylize" + content() + style() + "--model vgg16 --model-file random --size 48 " +
+                            "--iterations 2 --output " + q(dir / "o.png"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_TRUE(fs::exists(dir / "o.png"));
+}
+
 // Bad input: one line naming the problem, exit code 2, no output file.
 struct BadInput {
   std::string name;
