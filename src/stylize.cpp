@@ -16,6 +16,7 @@
 #include "nets/model_locator.h"
 #include "nets/network.h"
 #include "optim/optimize.h"
+#include "runtime/cpu_allocator.h"
 #include "transfer/objective.h"
 #include "weights/weight_source.h"
 
@@ -76,6 +77,7 @@ RunResult stylize(const Options& options, const RunCallbacks& callbacks) {
   validate(options);
   check_writable_image_path(options.output);
   set_threads(options.threads);
+  install_caching_cpu_allocator();
   const torch::Device device = parse_device(options.device);
   const NetworkSpec& spec = network_spec(options.model);
 
@@ -126,6 +128,7 @@ RunResult stylize(const Options& options, const RunCallbacks& callbacks) {
   for (const auto& style : styles) network->check_input_size(style.size(2), style.size(3));
   Objective objective(*network, objective_config, content, styles, options.style_blend);
   styles.clear();
+  release_cached_cpu_memory();  // blocks of the one-off target computation, sized unlike an iteration's
 
   OptimizerConfig optimizer_config;
   optimizer_config.kind = options.optimizer;

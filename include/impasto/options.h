@@ -29,7 +29,7 @@ struct Options {
   uint64_t seed = 0;
   std::string optimizer = "lbfgs";     // lbfgs | adam
   double learning_rate = 0;            // 0: the optimiser's default (1 for L-BFGS, 0.02 for Adam)
-  int lbfgs_history = 20;
+  int lbfgs_history = 10;
   bool normalize_gradients = false;
   double tolerance = 0;                // stop when the relative loss change stays below this
 

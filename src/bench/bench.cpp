@@ -11,6 +11,7 @@
 #include "impasto/stylize.h"
 #include "nets/model_locator.h"
 #include "nets/network.h"
+#include "runtime/cpu_allocator.h"
 #include "transfer/objective.h"
 #include "weights/weight_source.h"
 
@@ -50,6 +51,7 @@ double time_convolutions(const Network& network, int64_t height, int64_t width, 
     auto step = [&] {
       torch::Tensor out = torch::conv2d(input, conv.weight, conv.bias, shape.spec->stride, shape.spec->padding);
       out.backward(grad);
+      if (input.is_cuda()) input.grad().index({0, 0, 0, 0}).item<float>();  // waits for the asynchronous kernels
       input.mutable_grad().reset();
     };
     step();
@@ -66,7 +68,8 @@ double iteration_gflop(const Network& network, const ObjectiveConfig& config, in
               shape.spec->kernel;  // 2 (multiply-add) x 2 (forward, input gradient)
     for (const auto& layer : config.style_layers)
       if (layer.layer == shape.spec->name)
-        flop += 4.0 * shape.channels * shape.channels * shape.height * shape.width;  // Gram forward + backward
+        // Gram forward (ssyrk: one triangle) + backward (one general product)
+        flop += (3.0 * shape.channels + 1) * shape.channels * shape.height * shape.width;
   }
   return flop / 1e9;
 }
@@ -83,6 +86,7 @@ double measure_sgemm_gflops(int n) {
 
 std::vector<BenchRow> run_bench(const BenchOptions& options) {
   set_threads(options.threads);
+  install_caching_cpu_allocator();
   const torch::Device device = options.device == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
   std::vector<BenchRow> rows;
   const double sgemm = measure_sgemm_gflops();

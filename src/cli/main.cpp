@@ -1,5 +1,4 @@
 // The impasto command line: parses arguments into impasto::Options and drives the library.
-#include <malloc.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -83,11 +82,6 @@ int run_transfer(const impasto::Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Each iteration frees and reallocates the same large activations. Keeping freed memory in the
-  // heap instead of returning it to the kernel avoids re-faulting hundreds of MB of pages every
-  // iteration (VGG-19 at 512 px: 81% -> 95% of sgemm throughput, measured with `impasto bench`).
-  mallopt(M_MMAP_MAX, 0);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   CLI::App app{"Impasto: neural style transfer (Gatys et al.) on the CPU or GPU"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "impasto 0.1.0");

@@ -107,9 +107,14 @@ torch::Tensor Network::preprocess(const torch::Tensor& image) const {
 }
 
 std::map<std::string, torch::Tensor> Network::forward(const torch::Tensor& image) const {
+  std::map<std::string, torch::Tensor> taps;
+  forward(image, [&](const std::string& name, const torch::Tensor& features) { taps[name] = features; });
+  return taps;
+}
+
+void Network::forward(const torch::Tensor& image, const TapFn& on_tap) const {
   const torch::Tensor input = preprocess(image);
   std::vector<torch::Tensor> values(nodes_.size());
-  std::map<std::string, torch::Tensor> taps;
   for (size_t i = 0; i < nodes_.size(); ++i) {
     const Node& node = nodes_[i];
     auto in = [&](size_t k) -> const torch::Tensor& {
@@ -134,12 +139,11 @@ std::map<std::string, torch::Tensor> Network::forward(const torch::Tensor& image
         break;
       }
     }
-    values[i] = out;
-    if (node.is_tap) taps[s.name] = out;
+    if (node.is_tap) on_tap(s.name, out);
+    values[i] = std::move(out);
     for (size_t input : node.inputs)
       if (input != kImage && nodes_[input].last_use == i) values[input] = torch::Tensor();
   }
-  return taps;
 }
 
 std::vector<Network::NodeShape> Network::shapes(int64_t height, int64_t width) const {

@@ -12,7 +12,7 @@ struct OptimizerConfig {
   std::string kind = "lbfgs";  // lbfgs | adam
   int iterations = 500;
   double learning_rate = 0;    // 0: 1 for L-BFGS, 0.02 for Adam
-  int lbfgs_history = 20;
+  int lbfgs_history = 10;
   double tolerance = 0;        // stop when |relative loss change| < tolerance for `patience` iterations
   int patience = 5;
 };

@@ -80,30 +80,28 @@ Objective::Objective(const Network& network, ObjectiveConfig config, const torch
 }
 
 LossValues Objective::evaluate(const torch::Tensor& image) {
-  auto features = network_.forward(image);
-  auto branch = [&](const Target& target) {
-    const torch::Tensor& x = features.at(target.layer);
-    return config_.normalize_gradients ? normalize_gradient(x, target.weight) : x;
-  };
   torch::Tensor content = torch::zeros({}, image.options());
   torch::Tensor style = torch::zeros({}, image.options());
   torch::Tensor total = torch::zeros({}, image.options());
-  for (const auto& target : content_targets_) {
-    torch::Tensor loss = relative_squared_error(branch(target), target.value, target.norm);
-    content = content + loss.detach() * target.weight;
-    total = total + loss * target.weight;
-  }
-  for (const auto& target : style_targets_) {
-    torch::Tensor loss = relative_squared_error(gram_matrix(branch(target)), target.value, target.norm);
-    style = style + loss.detach() * target.weight;
-    total = total + loss * target.weight;
-  }
+  auto add = [&](torch::Tensor& part, const torch::Tensor& loss, double weight) {
+    part = part + loss.detach() * weight;
+    total = total + loss * weight;
+  };
+  network_.forward(image, [&](const std::string& layer, const torch::Tensor& features) {
+    auto branch = [&](const Target& target) {
+      return config_.normalize_gradients ? normalize_gradient(features, target.weight) : features;
+    };
+    for (const auto& target : content_targets_)
+      if (target.layer == layer) add(content, relative_squared_error(branch(target), target.value, target.norm), target.weight);
+    for (const auto& target : style_targets_)
+      if (target.layer == layer)
+        add(style, relative_squared_error(gram_matrix(branch(target)), target.value, target.norm), target.weight);
+  });
   torch::Tensor tv = torch::zeros({}, image.options());
   if (config_.tv_weight > 0) {
     tv = total_variation(image) * config_.tv_weight;
     total = total + tv;
   }
-  features.clear();
   total.backward();
   return {content.item<double>(), style.item<double>(), tv.item<double>(), total.item<double>()};
 }
