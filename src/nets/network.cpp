@@ -42,6 +42,31 @@ ConvParams load_conv(const NodeSpec& node, const std::string& network, const Wei
                    " (looked for " + tried + "); the file may hold only part of the network");
 }
 
+// Max pooling that saves no indices for backward (autograd's would keep an int64 tensor per pool,
+// twice the pooled output's bytes); backward finds the maxima again from the input, which the
+// previous ReLU saves anyway.
+struct MaxPoolFunction : torch::autograd::Function<MaxPoolFunction> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& input, int64_t kernel,
+                               int64_t stride, bool ceil_mode) {
+    ctx->save_for_backward({input});
+    ctx->saved_data["kernel"] = kernel;
+    ctx->saved_data["stride"] = stride;
+    ctx->saved_data["ceil_mode"] = ceil_mode;
+    return torch::max_pool2d(input, kernel, stride, 0, 1, ceil_mode);
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const torch::Tensor input = ctx->get_saved_variables()[0];
+    const int64_t kernel = ctx->saved_data["kernel"].toInt(), stride = ctx->saved_data["stride"].toInt();
+    const bool ceil_mode = ctx->saved_data["ceil_mode"].toBool();
+    torch::Tensor indices = std::get<1>(torch::max_pool2d_with_indices(input, kernel, stride, 0, 1, ceil_mode));
+    torch::Tensor grad = torch::max_pool2d_with_indices_backward(grads[0], input, kernel, stride, 0, 1, ceil_mode,
+                                                                 indices);
+    return {grad, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+  }
+};
+
 ConvParams random_conv(const NodeSpec& node) {
   const double fan_in = node.in_channels * node.kernel * node.kernel;
   return {torch::randn({node.out_channels, node.in_channels, node.kernel, node.kernel}) * std::sqrt(2.0 / fan_in),
@@ -130,7 +155,7 @@ void Network::forward(const torch::Tensor& image, const TapFn& on_tap) const {
       case NodeOp::Pool:
         out = config_.average_pooling
                   ? torch::avg_pool2d(in(0), s.kernel, s.stride, 0, s.ceil_mode, /*count_include_pad=*/false)
-                  : torch::max_pool2d(in(0), s.kernel, s.stride, 0, 1, s.ceil_mode);
+                  : MaxPoolFunction::apply(in(0), s.kernel, s.stride, s.ceil_mode);
         break;
       case NodeOp::Concat: {
         std::vector<torch::Tensor> parts;
