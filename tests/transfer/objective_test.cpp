@@ -58,13 +58,19 @@ TEST_F(GradientCheck, TotalVariationLoss) { EXPECT_LT(relative_error(objective_c
 TEST_F(GradientCheck, BlendedStyleLoss) { EXPECT_LT(relative_error(objective_config(0, 1, 0), 2), 1e-3); }
 TEST_F(GradientCheck, AllLossesTogether) { EXPECT_LT(relative_error(objective_config(2, 5, 0.5), 2), 1e-3); }
 
-TEST(Objective, LossIsZeroAtTheTargetsAndPositiveElsewhere) {
-  torch::manual_seed(3);
+ObjectiveConfig squeezenet_config(const std::string& content_layers, double content_weight) {
   const NetworkSpec& spec = network_spec("squeezenet");
   ObjectiveConfig c;
-  c.content_layers = parse_layer_weights("fire2", spec, "content");
+  c.content_layers = parse_layer_weights(content_layers, spec, "content");
   c.style_layers = parse_layer_weights("conv1,fire2", spec, "style");
-  Network network(spec, nullptr, Objective::taps(c));
+  c.content_weight = content_weight;
+  return c;
+}
+
+TEST(Objective, LossIsZeroAtTheTargetsAndPositiveElsewhere) {
+  torch::manual_seed(3);
+  const ObjectiveConfig c = squeezenet_config("fire2", 1.0);
+  Network network(network_spec("squeezenet"), nullptr, Objective::taps(c));
   torch::Tensor picture = torch::rand({1, 3, 32, 32});
   Objective objective(network, c, picture, {picture}, {});
   torch::Tensor same = picture.clone().requires_grad_(true);
@@ -79,12 +85,8 @@ TEST(Objective, LossIsZeroAtTheTargetsAndPositiveElsewhere) {
 TEST(Objective, BlendedTargetIsTheWeightedMeanOfGramMatrices) {
   // A blend of weights (1, 0) must equal the first style alone.
   torch::manual_seed(4);
-  const NetworkSpec& spec = network_spec("squeezenet");
-  ObjectiveConfig c;
-  c.content_layers = parse_layer_weights("conv1", spec, "content");
-  c.style_layers = parse_layer_weights("conv1,fire2", spec, "style");
-  c.content_weight = 0;
-  Network network(spec, nullptr, Objective::taps(c));
+  const ObjectiveConfig c = squeezenet_config("conv1", 0.0);
+  Network network(network_spec("squeezenet"), nullptr, Objective::taps(c));
   torch::Tensor a = torch::rand({1, 3, 32, 32}), b = torch::rand({1, 3, 32, 32});
   Objective only_a(network, c, {}, {a}, {});
   Objective blend(network, c, {}, {a, b}, {1.0, 0.0});
