@@ -1,6 +1,5 @@
 #include "impasto/stylize.h"
 
-#include <dlfcn.h>
 #include <sys/resource.h>
 #include <torch/cuda.h>
 #include <torch/torch.h>
@@ -9,7 +8,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "image/image_io.h"
 #include "impasto/errors.h"
@@ -17,6 +15,7 @@
 #include "nets/network.h"
 #include "optim/optimize.h"
 #include "runtime/cpu_allocator.h"
+#include "runtime/cpu_runtime.h"
 #include "transfer/objective.h"
 #include "weights/weight_source.h"
 
@@ -52,21 +51,6 @@ torch::Tensor initial_image(const Options& options, const torch::Tensor& content
 
 }  // namespace
 
-void set_threads(int n) {
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const int threads = n > 0 ? n : cores;
-  // Late in an optimisation some values become denormal floats, which the CPU handles many times
-  // slower; flushing them to zero changes no visible result. Set before the thread pools start so
-  // that their threads inherit it.
-  at::globalContext().setFlushDenormal(true);
-  torch::set_num_threads(threads);
-  // OpenBLAS (the Gram products) keeps its own thread pool; looked up at run time because the
-  // system BLAS may be another implementation.
-  using SetThreads = void (*)(int);
-  if (auto set_blas_threads = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
-    set_blas_threads(threads);
-}
-
 int64_t peak_memory_bytes() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -76,8 +60,7 @@ int64_t peak_memory_bytes() {
 RunResult stylize(const Options& options, const RunCallbacks& callbacks) {
   validate(options);
   check_writable_image_path(options.output);
-  set_threads(options.threads);
-  install_caching_cpu_allocator();
+  prepare_cpu_runtime(options.threads);
   const torch::Device device = parse_device(options.device);
   const NetworkSpec& spec = network_spec(options.model);
 
@@ -118,7 +101,6 @@ RunResult stylize(const Options& options, const RunCallbacks& callbacks) {
   NetworkConfig network_config;
   network_config.average_pooling = options.pooling == "avg";
   network_config.device = device;
-  network_config.channels_last = device.is_cpu();
   std::unique_ptr<Network> network;
   {
     auto weights = random_weights ? nullptr : open_weights(weights_path);  // freed once the network holds its parameters

@@ -41,7 +41,4 @@ nlohmann::json run_report(const Options& options, const RunResult& result);
 // Peak resident memory of this process so far.
 int64_t peak_memory_bytes();
 
-// Sets libtorch's intra-op threads: n > 0, or all cores for 0.
-void set_threads(int n);
-
 }  // namespace impasto

@@ -11,7 +11,7 @@
 #include "impasto/stylize.h"
 #include "nets/model_locator.h"
 #include "nets/network.h"
-#include "runtime/cpu_allocator.h"
+#include "runtime/cpu_runtime.h"
 #include "transfer/objective.h"
 #include "weights/weight_source.h"
 
@@ -85,8 +85,7 @@ double measure_sgemm_gflops(int n) {
 }
 
 std::vector<BenchRow> run_bench(const BenchOptions& options) {
-  set_threads(options.threads);
-  install_caching_cpu_allocator();
+  prepare_cpu_runtime(options.threads);
   const torch::Device device = options.device == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
   std::vector<BenchRow> rows;
   const double sgemm = measure_sgemm_gflops();
@@ -100,21 +99,20 @@ std::vector<BenchRow> run_bench(const BenchOptions& options) {
     config.content_weight = defaults.content_weight;
     config.style_weight = defaults.style_weight;
     config.tv_weight = defaults.tv_weight;
-    std::unique_ptr<WeightSource> weights;
-    std::string weights_name = "random";
-    try {
-      auto path = locate_weights(spec, "", options.model_dir);
-      weights = open_weights(path);
-      weights_name = path.string();
-      Network probe(spec, weights.get(), Objective::taps(config));  // partial files lack deep layers
-    } catch (const InputError&) {
-      weights.reset();
-      weights_name = "random";
-    }
     NetworkConfig network_config;
     network_config.device = device;
-    network_config.channels_last = device.is_cpu();
-    Network network(spec, weights.get(), Objective::taps(config), network_config);
+    const auto taps = Objective::taps(config);
+    // The installed weights when they cover the default layers (partial files do not), else random.
+    std::unique_ptr<Network> built;
+    std::string weights_name = "random";
+    try {
+      const auto path = locate_weights(spec, "", options.model_dir);
+      built = std::make_unique<Network>(spec, open_weights(path).get(), taps, network_config);
+      weights_name = path.string();
+    } catch (const InputError&) {
+      built = std::make_unique<Network>(spec, nullptr, taps, network_config);
+    }
+    const Network& network = *built;
     for (int size : options.sizes) {
       torch::manual_seed(0);
       torch::Tensor content = torch::rand({1, 3, size, size}, torch::TensorOptions().device(device));

@@ -78,6 +78,7 @@ ConvParams random_conv(const NodeSpec& node) {
 Network::Network(const NetworkSpec& spec, const WeightSource* weights, const std::vector<std::string>& taps,
                  const NetworkConfig& config)
     : spec_(spec), config_(config) {
+  config_.channels_last = config.channels_last && config.device.is_cpu();
   if (taps.empty()) throw InputError("no layers requested from " + spec.name);
   // Walk back from the taps to find the nodes they depend on; everything else is never built.
   std::map<std::string, size_t> index;
@@ -108,7 +109,7 @@ Network::Network(const NetworkSpec& spec, const WeightSource* weights, const std
     for (size_t input : inputs_of(i)) node.inputs.push_back(input == kImage ? kImage : built_index.at(input));
     if (node.spec->op == NodeOp::Conv) {
       ConvParams params = weights ? load_conv(*node.spec, spec.name, *weights) : random_conv(*node.spec);
-      auto memory_format = config.channels_last ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+      auto memory_format = config_.channels_last ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
       node.weight = params.weight.to(config.device, config.dtype).contiguous(memory_format);
       node.bias = params.bias.to(config.device, config.dtype).contiguous();
     }

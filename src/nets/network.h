@@ -14,7 +14,7 @@ class WeightSource;
 
 struct NetworkConfig {
   bool average_pooling = false;  // --pooling avg
-  bool channels_last = true;     // oneDNN's preferred layout on the CPU
+  bool channels_last = true;     // oneDNN's preferred layout; used on the CPU only
   torch::Device device = torch::kCPU;
   torch::Dtype dtype = torch::kFloat;  // kDouble for finite-difference tests
 };

@@ -1,0 +1,29 @@
+#include "runtime/cpu_runtime.h"
+
+#include <dlfcn.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <thread>
+
+#include "runtime/cpu_allocator.h"
+
+namespace impasto {
+
+void prepare_cpu_runtime(int n) {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = n > 0 ? n : cores;
+  // Late in an optimisation some values become denormal floats, which the CPU handles many times
+  // slower; flushing them to zero changes no visible result. Set before the thread pools start so
+  // that their threads inherit it.
+  at::globalContext().setFlushDenormal(true);
+  torch::set_num_threads(threads);
+  // OpenBLAS (the Gram products) keeps its own thread pool; looked up at run time because the
+  // system BLAS may be another implementation.
+  using SetThreads = void (*)(int);
+  if (auto set_blas_threads = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+    set_blas_threads(threads);
+  install_caching_cpu_allocator();
+}
+
+}  // namespace impasto
