@@ -130,6 +130,9 @@ RunResult stylize(const Options& options, const RunCallbacks& callbacks) {
              if (callbacks.on_iteration) callbacks.on_iteration(result.iterations.back(), options.iterations);
              if (options.save_every > 0 && iteration % options.save_every == 0)
                save_image(current, snapshot_path(options.output, iteration));
+             if (callbacks.on_preview && callbacks.preview_every > 0 && iteration % callbacks.preview_every == 0)
+               callbacks.on_preview(iteration, encode_png(current));
+             if (callbacks.cancelled && callbacks.cancelled()) throw RunCancelled();
              return true;
            });
 
@@ -137,6 +140,7 @@ RunResult stylize(const Options& options, const RunCallbacks& callbacks) {
   result.final = record(static_cast<int>(result.iterations.size()), objective.evaluate(image));
   image.requires_grad_(false);
   save_image(image, options.output);
+  if (callbacks.on_preview) callbacks.on_preview(result.final.iteration, encode_png(image));
   result.peak_memory_bytes = peak_memory_bytes();
   if (!options.report.empty()) write_file_atomically(options.report, run_report(options, result).dump(2) + "\n");
   return result;

@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,16 @@ struct RunResult {
 struct RunCallbacks {
   // After every iteration, with the planned iteration count.
   std::function<void(const IterationRecord&, int planned)> on_iteration;
+  // Every preview_every iterations (and once at the end): the current image as PNG bytes.
+  int preview_every = 0;
+  std::function<void(int iteration, const std::string& png)> on_preview;
+  // Polled after every iteration; returning true stops the run with RunCancelled, writing nothing.
+  std::function<bool()> cancelled;
+};
+
+// Thrown by stylize() when RunCallbacks::cancelled asked it to stop.
+struct RunCancelled : std::runtime_error {
+  RunCancelled() : std::runtime_error("run cancelled") {}
 };
 
 // Runs one style transfer (or, with options.content empty, texture synthesis) and writes

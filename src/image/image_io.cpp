@@ -121,6 +121,12 @@ void save_image(const torch::Tensor& image, const std::string& path) {
   }
 }
 
+std::string encode_png(const torch::Tensor& image) {
+  std::vector<uchar> bytes;
+  cv::imencode(".png", to_mat(image), bytes);
+  return std::string(bytes.begin(), bytes.end());
+}
+
 void write_file_atomically(const std::string& path, const std::string& text) {
   const fs::path temporary = fs::path(path).parent_path() /
                              ("." + fs::path(path).filename().string() + ".tmp" + std::to_string(::getpid()));

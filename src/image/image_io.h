@@ -20,6 +20,9 @@ void check_writable_image_path(const std::string& path);
 // failed or interrupted run never leaves a partial image.
 void save_image(const torch::Tensor& image, const std::string& path);
 
+// [1,3,H,W] RGB 0..1 (clamped) encoded as 8-bit PNG bytes (for previews).
+std::string encode_png(const torch::Tensor& image);
+
 // Writes text to a temporary file and renames it into place.
 void write_file_atomically(const std::string& path, const std::string& text);
 

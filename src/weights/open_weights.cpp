@@ -42,6 +42,10 @@ bool has_extension(const Format& f, std::string ext) {
 
 }  // namespace
 
+BatchNormParams WeightSource::batch_norm(const std::string& layer) const {
+  throw InputError(format() + " weights have no batch-normalisation layer '" + layer + "'");
+}
+
 std::unique_ptr<WeightSource> open_weights(const fs::path& path) {
   const std::string prefix = "cannot open weights file " + path.string() + ": ";
   std::error_code ec;
