@@ -6,6 +6,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "weights/conv_params.h"
+
 namespace impasto {
 namespace {
 
@@ -65,17 +67,9 @@ class TfjsSource : public WeightSource {
       throw InputError(where() + ": '" + layer + "/kernel' has rank " +
                        std::to_string(k->second.shape.size()) +
                        ", a convolution kernel needs 4 [kh,kw,in,out]");
-    // HWIO -> OIHW
-    torch::Tensor w = tensor(layer + "/kernel").permute({3, 2, 0, 1}).contiguous();
-    const int64_t out = w.size(0);
-    // A convolution built with use_bias=False has no bias tensor; that equals a zero bias.
-    if (!entries_.count(layer + "/bias")) return {w, torch::zeros({out})};
-    torch::Tensor b = tensor(layer + "/bias");
-    if (b.dim() != 1 || b.size(0) != out)
-      throw InputError(where() + ": '" + layer + "/bias' has shape " +
-                       shape_text(entries_.at(layer + "/bias").shape) + " but the kernel has " +
-                       std::to_string(out) + " output channels");
-    return {w, b};
+    const std::string bias = layer + "/bias";
+    return make_conv_params(hwio_to_oihw(tensor(layer + "/kernel")),
+                            entries_.count(bias) ? tensor(bias) : torch::Tensor(), where(), bias);
   }
 
   std::string format() const override { return "TensorFlow.js"; }
@@ -95,12 +89,6 @@ class TfjsSource : public WeightSource {
 
  private:
   std::string where() const { return "TensorFlow.js model " + json_.string(); }
-
-  static std::string shape_text(const std::vector<int64_t>& s) {
-    std::string t = "[";
-    for (size_t i = 0; i < s.size(); ++i) t += (i ? "," : "") + std::to_string(s[i]);
-    return t + "]";
-  }
 
   void parse_manifest(const json& manifest) {
     for (const json& g : manifest) {
