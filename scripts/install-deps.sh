@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libtorch-dev libopenblas0-pthread libopenblas-dev
-  libopencv-dev libcli11-dev nlohmann-json3-dev libmatio-dev
+  libopencv-dev libcli11-dev nlohmann-json3-dev libmatio-dev libhdf5-dev
   libgtest-dev
   opencv-doc
 )

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <fstream>
 
+#include "weights/keras_h5_reader.h"
 #include "weights/mat_reader.h"
 #include "weights/tfjs_reader.h"
 #include "weights/torch_zip_reader.h"
@@ -23,9 +24,10 @@ struct Format {
 };
 
 // Content wins over name: a file is matched by magic first, by extension only if no magic fits.
-const std::array<Format, 3> kFormats{{
+const std::array<Format, 4> kFormats{{
     {"MAT-file (level 5, .mat)", "MATLAB 5.0", {".mat", nullptr}, open_mat_weights},
     {"PyTorch state dict (zip, .pth/.pt)", "PK\x03\x04", {".pth", ".pt"}, open_torch_weights},
+    {"Keras HDF5 (.h5/.hdf5)", "\x89HDF\r\n\x1a\n", {".h5", ".hdf5"}, open_keras_h5_weights},
     {"TensorFlow.js layers model (model.json or its directory)", "", {".json", nullptr}, open_tfjs_weights},
 }};
 
