@@ -6,6 +6,8 @@ namespace impasto {
 
 torch::Tensor hwio_to_oihw(const torch::Tensor& kernel) { return kernel.permute({3, 2, 0, 1}).contiguous(); }
 
+torch::Tensor ohwi_to_oihw(const torch::Tensor& kernel) { return kernel.permute({0, 3, 1, 2}).contiguous(); }
+
 ConvParams make_conv_params(torch::Tensor weight, torch::Tensor bias, const std::string& where,
                             const std::string& bias_name) {
   const int64_t out = weight.size(0);

@@ -7,6 +7,8 @@ namespace impasto {
 
 // TensorFlow/Keras kernel [kh][kw][in][out] -> PyTorch [out][in][kh][kw], contiguous.
 torch::Tensor hwio_to_oihw(const torch::Tensor& kernel);
+// Caffe kernel exported channels-last [out][kh][kw][in] -> PyTorch [out][in][kh][kw], contiguous.
+torch::Tensor ohwi_to_oihw(const torch::Tensor& kernel);
 
 // Pairs a PyTorch-layout weight with its bias after checking that the bias is 1-D with one element
 // per output channel. An undefined bias stands for a convolution built without one: zeros.

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <fstream>
 
+#include "weights/caffe_dir_reader.h"
 #include "weights/keras_h5_reader.h"
 #include "weights/mat_reader.h"
 #include "weights/tfjs_reader.h"
@@ -20,16 +21,27 @@ struct Format {
   const char* name;
   const char* magic;  // leading bytes of the file; empty for none
   std::array<const char*, 2> extensions;
+  const char* directory_file;  // what a model directory of this format holds; nullptr for none
   std::unique_ptr<WeightSource> (*open)(const fs::path&);
 };
 
 // Content wins over name: a file is matched by magic first, by extension only if no magic fits.
-const std::array<Format, 4> kFormats{{
-    {"MAT-file (level 5, .mat)", "MATLAB 5.0", {".mat", nullptr}, open_mat_weights},
-    {"PyTorch state dict (zip, .pth/.pt)", "PK\x03\x04", {".pth", ".pt"}, open_torch_weights},
-    {"Keras HDF5 (.h5/.hdf5)", "\x89HDF\r\n\x1a\n", {".h5", ".hdf5"}, open_keras_h5_weights},
-    {"TensorFlow.js layers model (model.json or its directory)", "", {".json", nullptr}, open_tfjs_weights},
+const std::array<Format, 5> kFormats{{
+    {"MAT-file (level 5, .mat)", "MATLAB 5.0", {".mat", nullptr}, nullptr, open_mat_weights},
+    {"PyTorch state dict (zip, .pth/.pt)", "PK\x03\x04", {".pth", ".pt"}, nullptr, open_torch_weights},
+    {"Keras HDF5 (.h5/.hdf5)", "\x89HDF\r\n\x1a\n", {".h5", ".hdf5"}, nullptr, open_keras_h5_weights},
+    {"TensorFlow.js layers model (model.json or its directory)", "", {".json", nullptr}, "model.json",
+     open_tfjs_weights},
+    {"Caffe per-layer files (deploy.prototxt + weights/, or its directory)", "", {".prototxt", nullptr},
+     "deploy.prototxt", open_caffe_dir_weights},
 }};
+
+std::string directory_files() {
+  std::string s;
+  for (const auto& f : kFormats)
+    if (f.directory_file) s += std::string(s.empty() ? "" : " or ") + f.directory_file;
+  return s;
+}
 
 std::string supported_list() {
   std::string s;
@@ -55,9 +67,11 @@ std::unique_ptr<WeightSource> open_weights(const fs::path& path) {
   if (!fs::exists(status)) throw InputError(prefix + "no such file");
   fs::path file = path;
   if (fs::is_directory(status)) {
-    file = path / "model.json";
-    if (!fs::is_regular_file(file, ec))
-      throw InputError(prefix + "directory without model.json; supported formats: " + supported_list());
+    auto holds = [&](const Format& f) { return f.directory_file && fs::is_regular_file(path / f.directory_file, ec); };
+    auto format = std::find_if(kFormats.begin(), kFormats.end(), holds);
+    if (format == kFormats.end())
+      throw InputError(prefix + "directory without " + directory_files() + "; supported formats: " + supported_list());
+    file = path / format->directory_file;
   }
   std::ifstream in(file, std::ios::binary);
   if (!in) throw InputError(prefix + "cannot be read");

@@ -25,7 +25,7 @@ TEST(OpenWeights, UnknownFormatListsSupportedOnes) {
   TempDir dir;
   testing::write_bytes(dir / "w.bin", "just some bytes");
   expect_input_error([&] { open_weights(dir / "w.bin"); },
-                     {"w.bin", "unknown format", "MAT-file", "PyTorch", "TensorFlow.js"});
+                     {"w.bin", "unknown format", "MAT-file", "PyTorch", "TensorFlow.js", "Caffe"});
 }
 
 TEST(OpenWeights, DirectoryWithoutModelJson) {
