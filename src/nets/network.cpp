@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "impasto/errors.h"
+#include "nets/identify_network.h"
 #include "weights/weight_source.h"
 
 namespace impasto {
@@ -23,9 +24,23 @@ std::string shape_string(at::IntArrayRef sizes) {
   return out.str();
 }
 
-ConvParams load_conv(const NodeSpec& node, const std::string& network, const WeightSource& weights) {
-  const std::vector<std::string> present = weights.layers();
-  const std::set<std::string> available(present.begin(), present.end());
+// y = gamma (conv(x) - mean) / sqrt(var + eps) + beta is a convolution with rescaled weights and bias.
+ConvParams fold_batch_norm(ConvParams params, const BatchNormParams& bn, const std::string& where) {
+  const int64_t out = params.weight.size(0);
+  for (const torch::Tensor& t : {bn.gamma, bn.beta, bn.mean, bn.variance})
+    if (t.numel() != out)
+      throw InputError("batch normalisation for " + where + " has " + std::to_string(t.numel()) +
+                       " channels, the convolution " + std::to_string(out));
+  const torch::Tensor scale = bn.gamma.to(torch::kDouble) / (bn.variance.to(torch::kDouble) + bn.epsilon).sqrt();
+  params.weight = (params.weight.to(torch::kDouble) * scale.view({out, 1, 1, 1})).to(torch::kFloat).contiguous();
+  params.bias = ((params.bias.to(torch::kDouble) - bn.mean.to(torch::kDouble)) * scale + bn.beta.to(torch::kDouble))
+                    .to(torch::kFloat)
+                    .contiguous();
+  return params;
+}
+
+ConvParams load_conv(const NodeSpec& node, const std::string& network, const WeightSource& weights,
+                     const std::set<std::string>& available) {
   for (const auto& name : node.weight_names) {
     if (!available.count(name)) continue;
     ConvParams params = weights.conv(name);
@@ -34,6 +49,17 @@ ConvParams load_conv(const NodeSpec& node, const std::string& network, const Wei
       throw InputError("weights for " + network + " layer " + node.name + " ('" + name + "') have shape " +
                        shape_string(params.weight.sizes()) + ", expected " + shape_string(expected) +
                        ": is this a " + network + " weights file?");
+    if (!node.batch_norm_names.empty()) {
+      std::string failure;
+      for (const auto& bn_name : node.batch_norm_names) {
+        try {
+          return fold_batch_norm(std::move(params), weights.batch_norm(bn_name), network + " layer " + node.name);
+        } catch (const InputError& e) {
+          failure = e.what();
+        }
+      }
+      throw InputError(failure);
+    }
     return params;
   }
   std::string tried;
@@ -47,25 +73,41 @@ ConvParams load_conv(const NodeSpec& node, const std::string& network, const Wei
 // previous ReLU saves anyway.
 struct MaxPoolFunction : torch::autograd::Function<MaxPoolFunction> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& input, int64_t kernel,
-                               int64_t stride, bool ceil_mode) {
+                               int64_t stride, int64_t padding, bool ceil_mode) {
     ctx->save_for_backward({input});
     ctx->saved_data["kernel"] = kernel;
     ctx->saved_data["stride"] = stride;
+    ctx->saved_data["padding"] = padding;
     ctx->saved_data["ceil_mode"] = ceil_mode;
-    return torch::max_pool2d(input, kernel, stride, 0, 1, ceil_mode);
+    return torch::max_pool2d(input, kernel, stride, padding, 1, ceil_mode);
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grads) {
     const torch::Tensor input = ctx->get_saved_variables()[0];
     const int64_t kernel = ctx->saved_data["kernel"].toInt(), stride = ctx->saved_data["stride"].toInt();
+    const int64_t padding = ctx->saved_data["padding"].toInt();
     const bool ceil_mode = ctx->saved_data["ceil_mode"].toBool();
-    torch::Tensor indices = std::get<1>(torch::max_pool2d_with_indices(input, kernel, stride, 0, 1, ceil_mode));
-    torch::Tensor grad = torch::max_pool2d_with_indices_backward(grads[0], input, kernel, stride, 0, 1, ceil_mode,
-                                                                 indices);
-    return {grad, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    torch::Tensor indices =
+        std::get<1>(torch::max_pool2d_with_indices(input, kernel, stride, padding, 1, ceil_mode));
+    torch::Tensor grad = torch::max_pool2d_with_indices_backward(grads[0], input, kernel, stride, padding, 1,
+                                                                 ceil_mode, indices);
+    return {grad, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
+
+// load_conv, adding which network the file is for when it does not fit this one.
+ConvParams load_conv_or_explain(const NodeSpec& node, const std::string& network, const WeightSource& weights,
+                                const std::set<std::string>& available) {
+  try {
+    return load_conv(node, network, weights, available);
+  } catch (const InputError& e) {
+    const std::string actual = identify_network(weights);
+    if (actual.empty() || actual == network) throw;
+    throw InputError(weights.format() + " weights are for " + actual + ", not " + network + ": use --model " + actual +
+                     " (" + e.what() + ")");
+  }
+}
 
 ConvParams random_conv(const NodeSpec& node) {
   const double fan_in = node.in_channels * node.kernel * node.kernel;
@@ -102,13 +144,19 @@ Network::Network(const NetworkSpec& spec, const WeightSource* weights, const std
     for (size_t input : inputs_of(i)) stack.push_back(input);
   }
 
+  std::set<std::string> available;
+  if (weights) {
+    const std::vector<std::string> present = weights->layers();
+    available.insert(present.begin(), present.end());
+  }
   std::map<size_t, size_t> built_index;  // spec index -> nodes_ index
   for (size_t i : needed) {              // std::set iterates in topological (spec) order
     Node node;
     node.spec = &spec.nodes[i];
     for (size_t input : inputs_of(i)) node.inputs.push_back(input == kImage ? kImage : built_index.at(input));
     if (node.spec->op == NodeOp::Conv) {
-      ConvParams params = weights ? load_conv(*node.spec, spec.name, *weights) : random_conv(*node.spec);
+      ConvParams params = weights ? load_conv_or_explain(*node.spec, spec.name, *weights, available)
+                                  : random_conv(*node.spec);
       auto memory_format = config_.channels_last ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
       node.weight = params.weight.to(config.device, config.dtype).contiguous(memory_format);
       node.bias = params.bias.to(config.device, config.dtype).contiguous();
@@ -155,8 +203,18 @@ void Network::forward(const torch::Tensor& image, const TapFn& on_tap) const {
         break;
       case NodeOp::Pool:
         out = config_.average_pooling
-                  ? torch::avg_pool2d(in(0), s.kernel, s.stride, 0, s.ceil_mode, /*count_include_pad=*/false)
-                  : MaxPoolFunction::apply(in(0), s.kernel, s.stride, s.ceil_mode);
+                  ? torch::avg_pool2d(in(0), s.kernel, s.stride, s.padding, s.ceil_mode, /*count_include_pad=*/false)
+                  : MaxPoolFunction::apply(in(0), s.kernel, s.stride, s.padding, s.ceil_mode);
+        break;
+      case NodeOp::LocalResponseNorm:
+        // PyTorch's across-channel LRN is Caffe's: x / (k + alpha/size * sum of squares)^beta.
+        out = torch::nn::functional::local_response_norm(
+            in(0), torch::nn::functional::LocalResponseNormFuncOptions(s.lrn_size).alpha(s.lrn_alpha).beta(s.lrn_beta).k(
+                       s.lrn_k));
+        break;
+      case NodeOp::Add:
+        out = in(0) + in(1);
+        if (s.relu) out = torch::relu_(out);
         break;
       case NodeOp::Concat: {
         std::vector<torch::Tensor> parts;
@@ -183,10 +241,13 @@ std::vector<Network::NodeShape> Network::shapes(int64_t height, int64_t width) c
       shape.in_width = result[first].width;
     }
     const NodeSpec& s = *node.spec;
-    auto out_size = [&](int64_t n) {
-      if (s.op == NodeOp::Conv) return (n + 2 * s.padding - s.kernel) / s.stride + 1;
-      if (s.ceil_mode) return (n - s.kernel + s.stride - 1) / s.stride + 1;
-      return (n - s.kernel) / s.stride + 1;
+    auto out_size = [&](int64_t n) -> int64_t {
+      const int64_t span = n + 2 * s.padding - s.kernel;
+      if (span < 0) return 0;
+      if (s.op == NodeOp::Conv || !s.ceil_mode) return span / s.stride + 1;
+      int64_t size = (span + s.stride - 1) / s.stride + 1;
+      if ((size - 1) * s.stride >= n + s.padding) --size;  // the last window must start inside the input
+      return size;
     };
     shape.channels = shape.in_channels;
     shape.height = shape.in_height;
@@ -196,9 +257,9 @@ std::vector<Network::NodeShape> Network::shapes(int64_t height, int64_t width) c
       shape.channels = 0;
       for (size_t input : node.inputs) shape.channels += result[input].channels;
     }
-    if (s.op != NodeOp::Concat) {
-      shape.height = shape.in_height < s.kernel - 2 * s.padding ? 0 : out_size(shape.in_height);
-      shape.width = shape.in_width < s.kernel - 2 * s.padding ? 0 : out_size(shape.in_width);
+    if (s.op == NodeOp::Conv || s.op == NodeOp::Pool) {
+      shape.height = out_size(shape.in_height);
+      shape.width = out_size(shape.in_width);
     }
     result.push_back(shape);
   }

@@ -21,13 +21,27 @@ NodeSpec conv(std::string name, std::vector<std::string> weight_names, int in, i
   return n;
 }
 
-NodeSpec pool(std::string name, int kernel, int stride, bool ceil_mode) {
+NodeSpec pool(std::string name, int kernel, int stride, bool ceil_mode, int padding = 0) {
   NodeSpec n;
   n.name = std::move(name);
   n.op = NodeOp::Pool;
   n.kernel = kernel;
   n.stride = stride;
   n.ceil_mode = ceil_mode;
+  n.padding = padding;
+  return n;
+}
+
+NodeSpec with_inputs(NodeSpec n, std::vector<std::string> inputs) {
+  n.inputs = std::move(inputs);
+  return n;
+}
+
+NodeSpec join(std::string name, NodeOp op, std::vector<std::string> inputs) {
+  NodeSpec n;
+  n.name = std::move(name);
+  n.op = op;
+  n.inputs = std::move(inputs);
   return n;
 }
 
@@ -36,6 +50,7 @@ NodeSpec pool(std::string name, int kernel, int stride, bool ceil_mode) {
 NetworkSpec vgg(const std::string& name, const std::vector<int>& convs_per_block) {
   NetworkSpec spec;
   spec.name = name;
+  spec.description = name == "vgg19" ? "VGG-19 (Oxford), the classic of Gatys et al." : "VGG-16 (Oxford)";
   const int widths[] = {64, 128, 256, 512, 512};
   int in = 3, feature_index = 0;
   for (int b = 0; b < 5; ++b) {
@@ -62,6 +77,7 @@ NetworkSpec vgg(const std::string& name, const std::vector<int>& convs_per_block
 NetworkSpec squeezenet() {
   NetworkSpec spec;
   spec.name = "squeezenet";
+  spec.description = "SqueezeNet v1.1 (DeepScale Caffe release), the fast default";
   spec.mean_bgr = {104.006, 116.669, 122.679};
   spec.nodes.push_back(conv("conv1", {"conv1"}, 3, 64, 3, 2, 0));
   spec.nodes.push_back(pool("pool1", 3, 2, true));
@@ -76,11 +92,7 @@ NetworkSpec squeezenet() {
     spec.nodes.back().inputs = {f + "/squeeze1x1"};
     spec.nodes.push_back(conv(f + "/expand3x3", {f + "/expand3x3"}, fire.squeeze, fire.expand, 3));
     spec.nodes.back().inputs = {f + "/squeeze1x1"};
-    NodeSpec cat;
-    cat.name = f;
-    cat.op = NodeOp::Concat;
-    cat.inputs = {f + "/expand1x1", f + "/expand3x3"};
-    spec.nodes.push_back(cat);
+    spec.nodes.push_back(join(f, NodeOp::Concat, {f + "/expand1x1", f + "/expand3x3"}));
     in = 2 * fire.expand;
     if (index == 3 || index == 5) spec.nodes.push_back(pool("pool" + std::to_string(index), 3, 2, true));
   }
@@ -90,11 +102,115 @@ NetworkSpec squeezenet() {
   return spec;
 }
 
+// BVLC GoogLeNet as in its Caffe deploy.prototxt: taps carry the Caffe layer names.
+NetworkSpec googlenet() {
+  NetworkSpec spec;
+  spec.name = "googlenet";
+  spec.description = "GoogLeNet / Inception v1 (BVLC Caffe), 22 layers";
+  spec.mean_bgr = {104, 117, 123};
+  auto lrn = [](std::string name) {
+    NodeSpec n;
+    n.name = std::move(name);
+    n.op = NodeOp::LocalResponseNorm;
+    return n;
+  };
+  auto& nodes = spec.nodes;
+  nodes.push_back(conv("conv1/7x7_s2", {"conv1/7x7_s2"}, 3, 64, 7, 2, 3));
+  nodes.push_back(pool("pool1/3x3_s2", 3, 2, true));
+  nodes.push_back(lrn("pool1/norm1"));
+  nodes.push_back(conv("conv2/3x3_reduce", {"conv2/3x3_reduce"}, 64, 64, 1));
+  nodes.push_back(conv("conv2/3x3", {"conv2/3x3"}, 64, 192, 3));
+  nodes.push_back(lrn("conv2/norm2"));
+  nodes.push_back(pool("pool2/3x3_s2", 3, 2, true));
+  struct Inception { const char* name; int b1, r3, b3, r5, b5, proj; const char* pool_after; };
+  const Inception blocks[] = {
+      {"3a", 64, 96, 128, 16, 32, 32, nullptr},    {"3b", 128, 128, 192, 32, 96, 64, "pool3/3x3_s2"},
+      {"4a", 192, 96, 208, 16, 48, 64, nullptr},   {"4b", 160, 112, 224, 24, 64, 64, nullptr},
+      {"4c", 128, 128, 256, 24, 64, 64, nullptr},  {"4d", 112, 144, 288, 32, 64, 64, nullptr},
+      {"4e", 256, 160, 320, 32, 128, 128, "pool4/3x3_s2"},
+      {"5a", 256, 160, 320, 32, 128, 128, nullptr}, {"5b", 384, 192, 384, 48, 128, 128, nullptr}};
+  std::string input = "pool2/3x3_s2";
+  int in = 192;
+  for (const Inception& b : blocks) {
+    const std::string p = std::string("inception_") + b.name + "/";
+    auto branch_conv = [&](const std::string& name, int from_channels, int out, int kernel,
+                           const std::string& from) {
+      nodes.push_back(with_inputs(conv(p + name, {p + name}, from_channels, out, kernel), {from}));
+    };
+    branch_conv("1x1", in, b.b1, 1, input);
+    branch_conv("3x3_reduce", in, b.r3, 1, input);
+    branch_conv("3x3", b.r3, b.b3, 3, p + "3x3_reduce");
+    branch_conv("5x5_reduce", in, b.r5, 1, input);
+    branch_conv("5x5", b.r5, b.b5, 5, p + "5x5_reduce");
+    nodes.push_back(with_inputs(pool(p + "pool", 3, 1, true, 1), {input}));
+    branch_conv("pool_proj", in, b.proj, 1, p + "pool");
+    nodes.push_back(join(p + "output", NodeOp::Concat, {p + "1x1", p + "3x3", p + "5x5", p + "pool_proj"}));
+    input = p + "output";
+    in = b.b1 + b.b3 + b.b5 + b.proj;
+    if (b.pool_after) {
+      nodes.push_back(pool(b.pool_after, 3, 2, true));
+      input = b.pool_after;
+    }
+  }
+  spec.default_weights = {"googlenet/deploy.prototxt", "googlenet/bvlc_googlenet.caffemodel", "bvlc_googlenet.caffemodel"};
+  spec.default_content_layers = "inception_4b/output";
+  spec.default_style_layers = "conv1/7x7_s2,conv2/3x3,inception_3a/output,inception_3b/output,inception_4a/output";
+  return spec;
+}
+
+// Keras ResNet50 (the ImageNet weights distributed as Keras/TF.js files). Every convolution is
+// followed by a batch normalisation folded into it; taps are named after the Caffe release
+// (res2a = the first block's output after its ReLU).
+NetworkSpec resnet50() {
+  NetworkSpec spec;
+  spec.name = "resnet50";
+  spec.description = "ResNet-50 (Keras ImageNet weights), batch normalisation folded";
+  auto bn_conv = [](std::string name, const std::string& layer, const std::string& bn, int in, int out, int kernel,
+                    int stride, bool relu) {
+    NodeSpec n = conv(std::move(name), {layer}, in, out, kernel, stride);
+    n.batch_norm_names = {bn};
+    n.relu = relu;
+    return n;
+  };
+  auto& nodes = spec.nodes;
+  nodes.push_back(bn_conv("conv1", "conv1", "bn_conv1", 3, 64, 7, 2, true));
+  nodes.push_back(pool("pool1", 3, 2, false, 1));
+  struct Stage { int index, blocks, width, stride; };
+  std::string input = "pool1";
+  int in = 64;
+  for (const Stage& stage : {Stage{2, 3, 64, 1}, Stage{3, 4, 128, 2}, Stage{4, 6, 256, 2}, Stage{5, 3, 512, 2}}) {
+    for (int b = 0; b < stage.blocks; ++b) {
+      const std::string block = std::to_string(stage.index) + static_cast<char>('a' + b);
+      const std::string r = "res" + block, bn = "bn" + block;
+      const int stride = b == 0 ? stage.stride : 1, out = 4 * stage.width;
+      nodes.push_back(with_inputs(bn_conv(r + "_branch2a", r + "_branch2a", bn + "_branch2a", in, stage.width, 1,
+                                          stride, true), {input}));
+      nodes.push_back(bn_conv(r + "_branch2b", r + "_branch2b", bn + "_branch2b", stage.width, stage.width, 3, 1, true));
+      nodes.push_back(bn_conv(r + "_branch2c", r + "_branch2c", bn + "_branch2c", stage.width, out, 1, 1, false));
+      std::string shortcut = input;
+      if (b == 0) {
+        nodes.push_back(with_inputs(bn_conv(r + "_branch1", r + "_branch1", bn + "_branch1", in, out, 1, stride, false),
+                                    {input}));
+        shortcut = r + "_branch1";
+      }
+      nodes.push_back(join(r, NodeOp::Add, {r + "_branch2c", shortcut}));
+      input = r;
+      in = out;
+    }
+  }
+  spec.default_weights = {"resnet50/model.json", "ResNet50/model.json"};
+  spec.default_content_layers = "res4a";
+  spec.default_style_layers = "conv1,res2c,res3d,res4f";
+  return spec;
+}
+
 const std::map<std::string, NetworkSpec>& registry() {
   static const std::map<std::string, NetworkSpec> specs = {
       {"squeezenet", squeezenet()},
       {"vgg19", vgg("vgg19", {2, 2, 4, 4, 4})},
       {"vgg16", vgg("vgg16", {2, 2, 3, 3, 3})},
+      {"googlenet", googlenet()},
+      {"resnet50", resnet50()},
   };
   return specs;
 }
@@ -112,14 +228,15 @@ const NodeSpec& NetworkSpec::node(const std::string& wanted) const {
 int NetworkSpec::channels(const std::string& wanted) const {
   const NodeSpec& n = node(wanted);
   if (n.op == NodeOp::Conv) return n.out_channels;
-  int sum = 0;
   if (n.op == NodeOp::Concat) {
+    int sum = 0;
     for (const auto& input : n.inputs) sum += channels(input);
     return sum;
   }
-  // Pool: channels of its input (the previous node).
+  // Pool, LocalResponseNorm, Add: the channels of their (first) input.
+  if (!n.inputs.empty()) return channels(n.inputs[0]);
   for (size_t i = 1; i < nodes.size(); ++i)
-    if (nodes[i].name == wanted) return n.inputs.empty() ? channels(nodes[i - 1].name) : channels(n.inputs[0]);
+    if (nodes[i].name == wanted) return channels(nodes[i - 1].name);
   return 3;
 }
 

@@ -6,22 +6,29 @@
 namespace impasto {
 
 // A backbone as data: nodes in topological order, interpreted by one builder (network.h).
-enum class NodeOp { Conv, Pool, Concat };
+enum class NodeOp { Conv, Pool, Concat, LocalResponseNorm, Add };
 
 struct NodeSpec {
   std::string name;                  // the tap name users pass to --content-layers / --style-layers
   NodeOp op = NodeOp::Conv;
   std::vector<std::string> inputs;   // empty: the previous node (or the image for the first node)
-  // Conv: weights are looked up under any of these names; output is post-ReLU when relu is set.
+  // Conv: weights are looked up under any of these names; output is post-ReLU when relu is set
+  // (Add: ReLU of the sum).
   std::vector<std::string> weight_names;
+  // Conv: a batch normalisation following it, folded into its weights at load time (ResNet).
+  std::vector<std::string> batch_norm_names;
   int in_channels = 0, out_channels = 0;
-  int kernel = 1, stride = 1, padding = 0;
+  int kernel = 1, stride = 1, padding = 0;  // Conv and Pool
   bool relu = true;
-  bool ceil_mode = false;            // Pool
+  bool ceil_mode = false;            // Pool (Caffe rounds pooled sizes up)
+  // LocalResponseNorm across channels, as Caffe: x / (k + alpha/size * sum of squares)^beta.
+  int lrn_size = 5;
+  double lrn_alpha = 1e-4, lrn_beta = 0.75, lrn_k = 1.0;
 };
 
 struct NetworkSpec {
-  std::string name;                  // "squeezenet", "vgg19", "vgg16"
+  std::string name;                  // "squeezenet", "vgg19", "vgg16", "googlenet", "resnet50"
+  std::string description;           // one line for `impasto models`
   std::vector<NodeSpec> nodes;
   // Input convention of the pretrained weights: pixels 0..255 in this channel order minus mean.
   bool bgr = true;

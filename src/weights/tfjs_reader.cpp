@@ -43,6 +43,7 @@ class TfjsSource : public WeightSource {
     try {
       in >> doc;
       parse_manifest(doc.at("weightsManifest"));
+      parse_batch_norm_epsilons(doc.value("modelTopology", json::object()));
     } catch (const json::exception& e) {
       throw InputError(where() + " is not a valid TensorFlow.js model.json: " + e.what());
     }
@@ -63,13 +64,33 @@ class TfjsSource : public WeightSource {
   ConvParams conv(const std::string& layer) const override {
     auto k = entries_.find(layer + "/kernel");
     if (k == entries_.end()) throw InputError("no layer '" + layer + "' in " + where());
-    if (k->second.shape.size() != 4)
-      throw InputError(where() + ": '" + layer + "/kernel' has rank " +
-                       std::to_string(k->second.shape.size()) +
-                       ", a convolution kernel needs 4 [kh,kw,in,out]");
+    const size_t rank = k->second.shape.size();
+    if (rank != 4 && rank != 2)
+      throw InputError(where() + ": '" + layer + "/kernel' has rank " + std::to_string(rank) +
+                       ", a convolution kernel needs 4 [kh,kw,in,out] (or 2 [in,out] for a dense layer)");
+    // A dense layer [in,out] is the 1x1 convolution [1,1,in,out].
+    torch::Tensor kernel = tensor(layer + "/kernel");
+    if (rank == 2) kernel = kernel.unsqueeze(0).unsqueeze(0);
     const std::string bias = layer + "/bias";
-    return make_conv_params(hwio_to_oihw(tensor(layer + "/kernel")),
-                            entries_.count(bias) ? tensor(bias) : torch::Tensor(), where(), bias);
+    return make_conv_params(hwio_to_oihw(kernel), entries_.count(bias) ? tensor(bias) : torch::Tensor(), where(), bias);
+  }
+
+  BatchNormParams batch_norm(const std::string& layer) const override {
+    if (!entries_.count(layer + "/gamma") && !entries_.count(layer + "/moving_mean"))
+      throw InputError("no batch-normalisation layer '" + layer + "' in " + where());
+    BatchNormParams bn;
+    bn.mean = tensor(layer + "/moving_mean");
+    bn.variance = tensor(layer + "/moving_variance");
+    const int64_t n = bn.mean.numel();
+    // Keras omits gamma with scale=False and beta with center=False.
+    bn.gamma = entries_.count(layer + "/gamma") ? tensor(layer + "/gamma") : torch::ones({n});
+    bn.beta = entries_.count(layer + "/beta") ? tensor(layer + "/beta") : torch::zeros({n});
+    for (const torch::Tensor& t : {bn.gamma, bn.beta, bn.variance})
+      if (t.dim() != 1 || t.numel() != n)
+        throw InputError(where() + ": batch-normalisation layer '" + layer + "' has parameters of different lengths");
+    auto eps = epsilons_.find(layer);
+    if (eps != epsilons_.end()) bn.epsilon = eps->second;
+    return bn;
   }
 
   std::string format() const override { return "TensorFlow.js"; }
@@ -89,6 +110,15 @@ class TfjsSource : public WeightSource {
 
  private:
   std::string where() const { return "TensorFlow.js model " + json_.string(); }
+
+  // Keras stores each BatchNormalization's epsilon in the topology, not with its weights.
+  void parse_batch_norm_epsilons(const json& topology) {
+    const json& model = topology.contains("model_config") ? topology["model_config"] : topology;
+    if (!model.is_object() || !model.contains("config") || !model["config"].is_object()) return;
+    for (const json& layer : model["config"].value("layers", json::array()))
+      if (layer.value("class_name", "") == "BatchNormalization" && layer.contains("config"))
+        epsilons_[layer["config"].value("name", "")] = layer["config"].value("epsilon", 1e-3);
+  }
 
   void parse_manifest(const json& manifest) {
     for (const json& g : manifest) {
@@ -165,6 +195,7 @@ class TfjsSource : public WeightSource {
   std::vector<std::string> order_;
   std::map<std::string, Entry> entries_;
   std::vector<Group> groups_;
+  std::map<std::string, double> epsilons_;  // per BatchNormalization layer, from the topology
 };
 
 }  // namespace

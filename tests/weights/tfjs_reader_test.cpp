@@ -83,7 +83,10 @@ TEST(TfjsReader, ReadsKernelsInPyTorchLayout) {
 
   // Same model through the model.json path.
   EXPECT_EQ(open_weights(dir / "model.json")->layers().size(), 2u);
-  expect_input_error([&] { src->conv("dense"); }, {"dense/kernel", "rank 2"});
+  // A dense kernel [in,out] reads as the 1x1 convolution [out,in,1,1].
+  ConvParams dense = src->conv("dense");
+  ASSERT_EQ(dense.weight.sizes(), (torch::IntArrayRef{7, 6, 1, 1}));
+  EXPECT_FLOAT_EQ(dense.weight[2][5][0][0].item<float>(), 5 * 7 + 2);
   expect_input_error([&] { src->conv("nope"); }, {"nope", "model.json"});
 }
 

@@ -1,0 +1,139 @@
+// The GoogLeNet and ResNet-50 tables, checked on their real weights: shapes, batch-norm folding, and
+// that the whole network still classifies a photo (the strongest check of wiring, LRN and folding).
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <fstream>
+
+#include "image/image_io.h"
+#include "impasto/errors.h"
+#include "nets/model_locator.h"
+#include "nets/network.h"
+#include "test_support.h"
+#include "weights/weight_source.h"
+
+namespace impasto {
+namespace {
+
+using impasto::testing::shared_image;
+
+std::filesystem::path installed(const std::string& network) {
+  try {
+    return locate_weights(network_spec(network), "", "");
+  } catch (const InputError&) {
+    return {};
+  }
+}
+
+// A weight source held in memory, for hand-made networks.
+class MemoryWeights : public WeightSource {
+ public:
+  std::map<std::string, ConvParams> convs;
+  std::map<std::string, BatchNormParams> norms;
+  std::vector<std::string> layers() const override {
+    std::vector<std::string> names;
+    for (const auto& [name, params] : convs) names.push_back(name);
+    return names;
+  }
+  ConvParams conv(const std::string& layer) const override { return convs.at(layer); }
+  BatchNormParams batch_norm(const std::string& layer) const override {
+    auto it = norms.find(layer);
+    if (it == norms.end()) return WeightSource::batch_norm(layer);
+    return it->second;
+  }
+  std::string format() const override { return "memory"; }
+};
+
+TEST(Backbones, BatchNormIsFoldedIntoTheConvolution) {
+  NetworkSpec spec;
+  spec.name = "tiny";
+  spec.bgr = false;
+  spec.mean_bgr = {0, 0, 0};
+  NodeSpec conv;
+  conv.name = "c";
+  conv.weight_names = {"c"};
+  conv.batch_norm_names = {"bn_c"};
+  conv.in_channels = 3;
+  conv.out_channels = 4;
+  conv.kernel = 3;
+  conv.padding = 1;
+  conv.relu = false;
+  spec.nodes = {conv};
+  torch::manual_seed(3);
+  MemoryWeights weights;
+  weights.convs["c"] = {torch::randn({4, 3, 3, 3}), torch::randn({4})};
+  weights.norms["bn_c"] = {torch::rand({4}) + 0.5, torch::randn({4}), torch::randn({4}), torch::rand({4}) + 0.1, 1e-3};
+  Network network(spec, &weights, {"c"});
+  torch::NoGradGuard no_grad;
+  const torch::Tensor image = torch::rand({1, 3, 8, 8});
+  const torch::Tensor folded = network.forward(image).at("c");
+  const auto& bn = weights.norms["bn_c"];
+  const torch::Tensor raw = torch::conv2d(image * 255.0, weights.convs["c"].weight, weights.convs["c"].bias, 1, 1);
+  const torch::Tensor expected = (raw - bn.mean.view({1, 4, 1, 1})) / (bn.variance.view({1, 4, 1, 1}) + 1e-3).sqrt() *
+                                     bn.gamma.view({1, 4, 1, 1}) +
+                                 bn.beta.view({1, 4, 1, 1});
+  EXPECT_LT((folded - expected).abs().max().item<float>(), 1e-3 * expected.abs().max().item<float>());
+
+  weights.norms.clear();
+  EXPECT_THROW(Network(spec, &weights, {"c"}), InputError);
+}
+
+TEST(Backbones, ShapesOfEveryTapMatchTheComputation) {
+  for (const std::string name : {"googlenet", "resnet50"}) {
+    const NetworkSpec& spec = network_spec(name);
+    Network network(spec, nullptr, spec.tap_names());
+    torch::NoGradGuard no_grad;
+    std::map<std::string, std::vector<int64_t>> computed;
+    network.forward(torch::rand({1, 3, 99, 131}),
+                    [&](const std::string& tap, const torch::Tensor& x) { computed[tap] = x.sizes().vec(); });
+    for (const auto& shape : network.shapes(99, 131))
+      EXPECT_EQ(computed.at(shape.spec->name), (std::vector<int64_t>{1, shape.channels, shape.height, shape.width}))
+          << name << " " << shape.spec->name;
+  }
+}
+
+TEST(Backbones, GoogLeNetAndResNetOutputShapesAt224) {
+  const std::map<std::string, std::vector<int64_t>> googlenet = {
+      {"conv1/7x7_s2", {64, 112, 112}},     {"pool1/norm1", {64, 56, 56}},
+      {"conv2/norm2", {192, 56, 56}},       {"inception_3a/output", {256, 28, 28}},
+      {"inception_3b/output", {480, 28, 28}}, {"inception_4e/output", {832, 14, 14}},
+      {"inception_5b/output", {1024, 7, 7}}};
+  const std::map<std::string, std::vector<int64_t>> resnet = {
+      {"conv1", {64, 112, 112}}, {"pool1", {64, 56, 56}}, {"res2c", {256, 56, 56}},
+      {"res3d", {512, 28, 28}},  {"res4f", {1024, 14, 14}}, {"res5c", {2048, 7, 7}}};
+  for (const auto& [name, expected] : {std::pair{"googlenet", googlenet}, std::pair{"resnet50", resnet}}) {
+    Network network(network_spec(name), nullptr, network_spec(name).tap_names());
+    for (const auto& shape : network.shapes(224, 224)) {
+      auto it = expected.find(shape.spec->name);
+      if (it != expected.end())
+        EXPECT_EQ((std::vector<int64_t>{shape.channels, shape.height, shape.width}), it->second) << shape.spec->name;
+    }
+  }
+}
+
+// Top-5 ImageNet classes of a photo, from the network's last features and its classifier.
+std::vector<int64_t> top5(const std::string& network_name, const std::filesystem::path& weights_path,
+                          const std::string& last_tap, const ConvParams& classifier) {
+  auto weights = open_weights(weights_path);
+  Network network(network_spec(network_name), weights.get(), {last_tap});
+  torch::NoGradGuard no_grad;
+  const torch::Tensor image = resize_to(load_image(shared_image("golden_gate.jpg").string(), "image"), 224, 224);
+  const torch::Tensor pooled = network.forward(image).at(last_tap).mean({2, 3}, /*keepdim=*/true);
+  const torch::Tensor logits = torch::conv2d(pooled.contiguous(), classifier.weight, classifier.bias).flatten();
+  const torch::Tensor top = std::get<1>(logits.topk(5));
+  return std::vector<int64_t>(top.data_ptr<int64_t>(), top.data_ptr<int64_t>() + 5);
+}
+
+constexpr int64_t kSuspensionBridge = 839;  // ImageNet class index
+
+TEST(Backbones, PretrainedResNet50RecognisesTheGoldenGate) {
+  const auto path = installed("resnet50");
+  if (path.empty()) GTEST_SKIP() << "ResNet-50 not installed (impasto fetch resnet50)";
+  const ConvParams fc = open_weights(path)->conv("fc1000");
+  const auto classes = top5("resnet50", path, "res5c", fc);
+  EXPECT_NE(std::find(classes.begin(), classes.end(), kSuspensionBridge), classes.end())
+      << "top-5: " << classes[0] << " " << classes[1] << " " << classes[2] << " " << classes[3] << " " << classes[4];
+}
+
+}  // namespace
+}  // namespace impasto
