@@ -5,10 +5,11 @@ packages=(
   build-essential cmake pkg-config
   libtorch-dev libopenblas0-pthread libopenblas-dev
   libopencv-dev libcli11-dev nlohmann-json3-dev libmatio-dev libhdf5-dev
-  libgtest-dev
+  libgtest-dev libssl-dev curl
   opencv-doc
 )
 missing=()
+command -v npm > /dev/null || packages+=(npm)  # fetches ResNet-50; machines with Node.js already have it
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done

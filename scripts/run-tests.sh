@@ -4,5 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh -DIMPASTO_BUILD_TESTS=ON
+scripts/fetch-models.sh squeezenet resnet50  # the backbone tests use the real weights
 cd build
 ctest --output-on-failure -j "$(nproc)"

@@ -12,6 +12,7 @@
 #include "impasto/bench.h"
 #include "impasto/errors.h"
 #include "impasto/stylize.h"
+#include "models/model_manager.h"
 
 namespace {
 
@@ -52,7 +53,7 @@ void add_transfer_options(CLI::App& command, impasto::Options& o, bool texture) 
       ->capture_default_str();
   command.add_option("--print-every", o.print_every, "progress line every N iterations when not on a terminal")
       ->capture_default_str();
-  command.add_option("--model", o.model, "network: squeezenet, vgg19 or vgg16")->capture_default_str();
+  command.add_option("--model", o.model, "network: squeezenet, vgg19, vgg16, googlenet or resnet50")->capture_default_str();
   command.add_option("--model-file", o.model_file, "weights file or directory (overrides the model search)");
   command.add_option("--model-dir", o.model_dir, "directory holding downloaded models");
   command.add_option("--device", o.device, "cpu or cuda")->capture_default_str();
@@ -107,6 +108,15 @@ int main(int argc, char** argv) {
   bench->add_option("--device", bench_options.device, "cpu or cuda")->capture_default_str();
   bench->add_option("--json", bench_json_path, "also write the figures as JSON to this file ('-': stdout)");
 
+  std::string models_dir, fetch_name;
+  bool models_json = false;
+  CLI::App* models = app.add_subcommand("models", "list the known networks: installed where, verified, default layers");
+  models->add_option("--model-dir", models_dir, "directory holding downloaded models");
+  models->add_flag("--json", models_json, "print JSON instead of text");
+  CLI::App* fetch = app.add_subcommand("fetch", "download a network's weights from their public origin and verify them");
+  fetch->add_option("name", fetch_name, "squeezenet, googlenet, resnet50, vgg19, vgg16 or vgg19-partial")->required();
+  fetch->add_option("--model-dir", models_dir, "install here (default: $IMPASTO_MODEL_DIR, else the user data directory)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -123,6 +133,16 @@ int main(int argc, char** argv) {
   try {
     if (stylize->parsed()) return run_transfer(stylize_options);
     if (texture->parsed()) return run_transfer(texture_options);
+    if (models->parsed()) {
+      const auto list = impasto::list_models(models_dir);
+      if (models_json) std::cout << list.dump(2) << "\n";
+      else impasto::print_models(list, std::cout);
+      return 0;
+    }
+    if (fetch->parsed()) {
+      impasto::fetch_model(fetch_name, models_dir, std::cerr);
+      return 0;
+    }
     if (bench->parsed()) {
       const auto rows = impasto::run_bench(bench_options);
       std::cout << impasto::bench_table(rows);
