@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "weights/caffe_dir_reader.h"
+#include "weights/caffemodel_reader.h"
 #include "weights/keras_h5_reader.h"
 #include "weights/mat_reader.h"
 #include "weights/tfjs_reader.h"
@@ -26,7 +27,7 @@ struct Format {
 };
 
 // Content wins over name: a file is matched by magic first, by extension only if no magic fits.
-const std::array<Format, 5> kFormats{{
+const std::array<Format, 6> kFormats{{
     {"MAT-file (level 5, .mat)", "MATLAB 5.0", {".mat", nullptr}, nullptr, open_mat_weights},
     {"PyTorch state dict (zip, .pth/.pt)", "PK\x03\x04", {".pth", ".pt"}, nullptr, open_torch_weights},
     {"Keras HDF5 (.h5/.hdf5)", "\x89HDF\r\n\x1a\n", {".h5", ".hdf5"}, nullptr, open_keras_h5_weights},
@@ -34,6 +35,7 @@ const std::array<Format, 5> kFormats{{
      open_tfjs_weights},
     {"Caffe per-layer files (deploy.prototxt + weights/, or its directory)", "", {".prototxt", nullptr},
      "deploy.prototxt", open_caffe_dir_weights},
+    {"Caffe model (.caffemodel)", "", {".caffemodel", nullptr}, nullptr, open_caffemodel_weights},
 }};
 
 std::string directory_files() {
