@@ -10,6 +10,7 @@
 #include "nets/model_locator.h"
 #include "nets/network.h"
 #include "test_support.h"
+#include "weights/caffe_prototxt.h"
 #include "weights/weight_source.h"
 
 namespace impasto {
@@ -131,6 +132,76 @@ TEST(Backbones, PretrainedResNet50RecognisesTheGoldenGate) {
   if (path.empty()) GTEST_SKIP() << "ResNet-50 not installed (impasto fetch resnet50)";
   const ConvParams fc = open_weights(path)->conv("fc1000");
   const auto classes = top5("resnet50", path, "res5c", fc);
+  EXPECT_NE(std::find(classes.begin(), classes.end(), kSuspensionBridge), classes.end())
+      << "top-5: " << classes[0] << " " << classes[1] << " " << classes[2] << " " << classes[3] << " " << classes[4];
+}
+
+TEST(Backbones, GoogLeNetTableIsWiredAsItsCaffePrototxt) {
+  const auto prototxt = testing::shared_dir() / "models" / "googlenet" / "deploy.prototxt";
+  if (!std::filesystem::exists(prototxt)) GTEST_SKIP() << "no shared GoogLeNet";
+  const CaffeNet net = read_caffe_prototxt(prototxt);
+  const NetworkSpec& spec = network_spec("googlenet");
+  // The input a table node reads, under the name Caffe gives that blob.
+  auto input_of = [&](const NodeSpec& node) {
+    if (!node.inputs.empty()) return node.inputs.front();
+    for (size_t i = 1; i < spec.nodes.size(); ++i)
+      if (&spec.nodes[i] == &node) return spec.nodes[i - 1].name;
+    return std::string("data");
+  };
+  size_t checked = 0;
+  for (const CaffeLayer& layer : net.layers) {
+    if (layer.name.rfind("loss", 0) == 0 || layer.name.rfind("pool5", 0) == 0) continue;  // classifier head
+    if (layer.type == "Convolution" || layer.type == "Pooling" || layer.type == "LRN" || layer.type == "Concat") {
+      const NodeSpec& node = spec.node(layer.tops.at(0));
+      ++checked;
+      if (layer.type == "Concat") {
+        EXPECT_EQ(node.op, NodeOp::Concat) << layer.name;
+        EXPECT_EQ(node.inputs, layer.bottoms) << layer.name;
+        continue;
+      }
+      EXPECT_EQ(input_of(node), layer.bottoms.at(0)) << layer.name;
+      if (layer.type == "Convolution") {
+        EXPECT_EQ(node.op, NodeOp::Conv) << layer.name;
+        EXPECT_EQ(node.out_channels, layer.convolution.num_output) << layer.name;
+        EXPECT_EQ(node.kernel, layer.convolution.kernel_h) << layer.name;
+        EXPECT_EQ(node.stride, layer.convolution.stride_h) << layer.name;
+        EXPECT_EQ(node.padding, layer.convolution.pad_h) << layer.name;
+        EXPECT_TRUE(node.relu) << layer.name;
+      } else if (layer.type == "Pooling") {
+        EXPECT_EQ(node.op, NodeOp::Pool) << layer.name;
+        EXPECT_EQ(layer.pooling.pool, "MAX") << layer.name;
+        EXPECT_EQ(node.kernel, layer.pooling.kernel_h) << layer.name;
+        EXPECT_EQ(node.stride, layer.pooling.stride_h) << layer.name;
+        EXPECT_EQ(node.padding, layer.pooling.pad_h) << layer.name;
+        EXPECT_TRUE(node.ceil_mode) << layer.name;
+      } else {
+        EXPECT_EQ(node.op, NodeOp::LocalResponseNorm) << layer.name;
+        EXPECT_EQ(node.lrn_size, layer.lrn.local_size) << layer.name;
+        EXPECT_DOUBLE_EQ(node.lrn_alpha, layer.lrn.alpha) << layer.name;
+        EXPECT_DOUBLE_EQ(node.lrn_beta, layer.lrn.beta) << layer.name;
+        EXPECT_DOUBLE_EQ(node.lrn_k, layer.lrn.k) << layer.name;
+      }
+    }
+  }
+  // Every table node was matched by one prototxt layer.
+  EXPECT_EQ(checked, spec.nodes.size());
+}
+
+torch::Tensor read_floats(const std::filesystem::path& path, std::vector<int64_t> shape) {
+  torch::Tensor t = torch::empty(shape);
+  std::ifstream in(path, std::ios::binary);
+  in.read(static_cast<char*>(t.data_ptr()), static_cast<std::streamsize>(t.numel() * sizeof(float)));
+  EXPECT_EQ(in.gcount(), static_cast<std::streamsize>(t.numel() * sizeof(float))) << path;
+  return t;
+}
+
+TEST(Backbones, PretrainedGoogLeNetRecognisesTheGoldenGate) {
+  const auto dir = testing::shared_dir() / "models" / "googlenet";
+  if (!std::filesystem::exists(dir / "deploy.prototxt")) GTEST_SKIP() << "no shared GoogLeNet";
+  const ConvParams classifier{
+      read_floats(dir / "weights" / "loss3" / "classifier_filter.bin", {1000, 1024, 1, 1}),
+      read_floats(dir / "weights" / "loss3" / "classifier_bias.bin", {1000})};
+  const auto classes = top5("googlenet", dir, "inception_5b/output", classifier);
   EXPECT_NE(std::find(classes.begin(), classes.end(), kSuspensionBridge), classes.end())
       << "top-5: " << classes[0] << " " << classes[1] << " " << classes[2] << " " << classes[3] << " " << classes[4];
 }
