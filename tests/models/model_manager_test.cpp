@@ -114,6 +114,16 @@ TEST(Models, AnotherNetworksFileIsNamedAsSuch) {
   EXPECT_NE(result.output.find("weights are for squeezenet, not vgg19: use --model squeezenet"), std::string::npos)
       << result.output;
   EXPECT_FALSE(fs::exists(dir / "out.png"));
+
+  const fs::path googlenet = shared_dir() / "models" / "googlenet";
+  if (!fs::exists(googlenet / "deploy.prototxt")) return;
+  const CommandResult caffe =
+      run_impasto("stylize --model vgg19 --model-file " + q(googlenet) + " -c " + q(shared_image("tubingen.jpg")) +
+                  " -s " + q(shared_image("starry_night.jpg")) + " --size 64 -o " + q(dir / "out.png"));
+  EXPECT_EQ(caffe.exit_code, 2) << caffe.output;
+  EXPECT_NE(caffe.output.find("are for googlenet, not vgg19: use --model googlenet"), std::string::npos)
+      << caffe.output;
+  EXPECT_EQ(std::count(caffe.output.begin(), caffe.output.end(), '\n'), 1) << caffe.output;
 }
 
 }  // namespace
