@@ -101,11 +101,11 @@ ConvParams load_conv_or_explain(const NodeSpec& node, const std::string& network
                                 const std::set<std::string>& available) {
   try {
     return load_conv(node, network, weights, available);
-  } catch (const InputError& e) {
+  } catch (const InputError&) {
     const std::string actual = identify_network(weights);
     if (actual.empty() || actual == network) throw;
-    throw InputError(weights.format() + " weights are for " + actual + ", not " + network + ": use --model " + actual +
-                     " (" + e.what() + ")");
+    throw InputError(weights.format() + " weights are for " + actual + ", not " + network + ": use --model " +
+                     actual);
   }
 }
 
