@@ -8,6 +8,7 @@
 #include "nets/model_locator.h"
 #include "nets/network.h"
 #include "test_support.h"
+#include "weights/caffemodel_writer.h"
 #include "weights/keras_h5_writer.h"
 #include "weights/weight_source.h"
 
@@ -62,6 +63,37 @@ TEST(CrossFormat, ResNet50FromTensorFlowJsAndKerasHdf5Agree) {
   auto copy = open_weights(dir / "resnet50_notop.h5");
   EXPECT_EQ(copy->format(), "Keras HDF5");
   expect_same_features("resnet50", *original, *copy, "res3a");
+}
+
+// Every convolution of `network` present in `weights`, written as a binary .caffemodel (the format
+// DeepScale released SqueezeNet and BVLC released GoogLeNet in).
+std::filesystem::path as_caffemodel(const std::string& network, const WeightSource& weights,
+                                    const testing::TempDir& dir) {
+  std::vector<std::pair<std::string, ConvParams>> convs;
+  for (const NodeSpec& node : network_spec(network).nodes)
+    if (node.op == NodeOp::Conv) convs.emplace_back(node.weight_names.front(), weights.conv(node.weight_names.front()));
+  const auto path = dir / (network + ".caffemodel");
+  testing::write_caffemodel(path, convs);
+  return path;
+}
+
+TEST(CrossFormat, SqueezeNetFromMatFileAndCaffemodelAgree) {
+  if (!std::filesystem::exists(testing::squeezenet_file())) GTEST_SKIP() << "no shared SqueezeNet";
+  auto original = open_weights(testing::squeezenet_file());
+  testing::TempDir dir;
+  auto copy = open_weights(as_caffemodel("squeezenet", *original, dir));
+  EXPECT_EQ(copy->format().rfind("Caffe", 0), 0u) << copy->format();
+  expect_same_features("squeezenet", *original, *copy, "fire9");
+}
+
+TEST(CrossFormat, GoogLeNetFromCaffeLayerFilesAndCaffemodelAgree) {
+  const auto dir_path = testing::shared_dir() / "models" / "googlenet";
+  if (!std::filesystem::exists(dir_path / "deploy.prototxt")) GTEST_SKIP() << "no shared GoogLeNet";
+  auto original = open_weights(dir_path);
+  testing::TempDir dir;
+  auto copy = open_weights(as_caffemodel("googlenet", *original, dir));
+  EXPECT_NE(copy->format(), original->format());
+  expect_same_features("googlenet", *original, *copy, "inception_5b/output");
 }
 
 }  // namespace
