@@ -6,6 +6,8 @@ packages=(
   libtorch-dev libopenblas0-pthread libopenblas-dev
   libopencv-dev libcli11-dev nlohmann-json3-dev libmatio-dev libhdf5-dev
   libgtest-dev libssl-dev curl
+  libcpp-httplib-dev
+  chromium
   opencv-doc
 )
 missing=()

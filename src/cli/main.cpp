@@ -7,6 +7,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/serve_command.h"
 #include "report/progress.h"
 #include "image/image_io.h"
 #include "impasto/bench.h"
@@ -117,6 +118,9 @@ int main(int argc, char** argv) {
   fetch->add_option("name", fetch_name, "squeezenet, googlenet, resnet50, vgg19, vgg16 or vgg19-partial")->required();
   fetch->add_option("--model-dir", models_dir, "install here (default: $IMPASTO_MODEL_DIR, else the user data directory)");
 
+  impasto::server::ServeOptions serve_options;
+  CLI::App* serve = impasto::add_serve_command(app, serve_options);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -143,6 +147,7 @@ int main(int argc, char** argv) {
       impasto::fetch_model(fetch_name, models_dir, std::cerr);
       return 0;
     }
+    if (serve->parsed()) return impasto::server::serve(serve_options);
     if (bench->parsed()) {
       const auto rows = impasto::run_bench(bench_options);
       std::cout << impasto::bench_table(rows);

@@ -1,0 +1,29 @@
+#include "cli/serve_command.h"
+
+namespace impasto {
+
+CLI::App* add_serve_command(CLI::App& app, server::ServeOptions& o) {
+  CLI::App* serve = app.add_subcommand("serve", "run the web studio: a page to paint from in the browser");
+  serve->add_option("--port", o.port, "TCP port (0: any free port)")->capture_default_str();
+  serve->add_option("--host", o.host, "address to listen on; not a loopback one needs --allow-remote")
+      ->capture_default_str();
+  serve->add_flag("--allow-remote", o.allow_remote, "allow --host to be reachable from other machines");
+  serve->add_option("--output-dir", o.output_dir, "where finished images are written")->capture_default_str();
+  serve->add_option_function<double>(
+           "--max-upload-mb", [&o](double mb) { o.max_upload_bytes = static_cast<size_t>(mb * (1 << 20)); },
+           "largest accepted upload in MB (default 30)")
+      ->check(CLI::PositiveNumber);
+  serve->add_option_function<double>(
+           "--max-megapixels", [&o](double mp) { o.max_pixels = static_cast<int64_t>(mp * 1e6); },
+           "largest accepted image in megapixels (default 50)")
+      ->check(CLI::PositiveNumber);
+  serve->add_option("--max-size", o.max_size, "largest output size a job may ask for")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  serve->add_option("--max-iterations", o.max_iterations, "most iterations a job may ask for")
+      ->capture_default_str()->check(CLI::PositiveNumber);
+  serve->add_option("--model-dir", o.model_dir, "directory holding downloaded models");
+  serve->add_option("--threads", o.threads, "CPU threads per job (0: all cores)")->capture_default_str();
+  return serve;
+}
+
+}  // namespace impasto

@@ -1,0 +1,255 @@
+#include "server/job_queue.h"
+
+#include <atomic>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "impasto/errors.h"
+
+namespace impasto::server {
+namespace fs = std::filesystem;
+namespace {
+
+std::string local_time(const char* format) {
+  const std::time_t now = std::time(nullptr);
+  std::tm parts{};
+  localtime_r(&now, &parts);
+  char text[64];
+  std::strftime(text, sizeof text, format, &parts);
+  return text;
+}
+
+nlohmann::json losses(const IterationRecord& r) {
+  return {{"content", r.content_loss}, {"style", r.style_loss}, {"tv", r.tv_loss}, {"total", r.total_loss}};
+}
+
+}  // namespace
+
+const char* to_string(JobStatus status) {
+  switch (status) {
+    case JobStatus::queued: return "queued";
+    case JobStatus::running: return "running";
+    case JobStatus::done: return "done";
+    case JobStatus::failed: return "failed";
+    case JobStatus::cancelled: return "cancelled";
+  }
+  return "unknown";
+}
+
+struct JobQueue::Job {
+  int id = 0;
+  JobSpec spec;
+  std::string created;
+  JobStatus status = JobStatus::queued;
+  std::atomic<bool> cancel_requested{false};
+  int iteration = 0, planned = 0;
+  std::vector<IterationRecord> history;
+  std::string preview;  // latest preview PNG, dropped when the job ends
+  int preview_count = 0;
+  fs::path result;
+  int width = 0, height = 0;
+  IterationRecord final;
+  std::string error;
+};
+
+JobQueue::JobQueue(fs::path output_dir, EventLog& events, Runner runner)
+    : output_dir_(std::move(output_dir)),
+      run_stamp_(local_time("%Y%m%d-%H%M%S")),
+      events_(events),
+      runner_(std::move(runner)) {
+  std::error_code error;
+  fs::create_directories(output_dir_, error);
+  if (!fs::is_directory(output_dir_))
+    throw InputError("cannot create the output directory '" + output_dir_.string() + "'" +
+                     (error ? ": " + error.message() : ""));
+  worker_ = std::thread([this] { work(); });
+}
+
+JobQueue::~JobQueue() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    for (auto& [id, job] : jobs_) job->cancel_requested = true;
+  }
+  wake_.notify_all();
+  worker_.join();
+}
+
+int JobQueue::submit(JobSpec spec) {
+  std::lock_guard lock(mutex_);
+  auto job = std::make_unique<Job>();
+  job->id = next_id_++;
+  job->spec = std::move(spec);
+  job->created = local_time("%H:%M:%S");
+  const int id = job->id;
+  jobs_[id] = std::move(job);
+  publish_state();
+  wake_.notify_all();
+  return id;
+}
+
+bool JobQueue::cancel(int id) {
+  std::lock_guard lock(mutex_);
+  const auto found = jobs_.find(id);
+  if (found == jobs_.end()) return false;
+  Job& job = *found->second;
+  if (job.status == JobStatus::queued) {
+    job.status = JobStatus::cancelled;
+    publish_state();
+    return true;
+  }
+  if (job.status != JobStatus::running) return false;
+  job.cancel_requested = true;  // the worker publishes the new status once the run stops
+  return true;
+}
+
+void JobQueue::work() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    Job* next = nullptr;
+    wake_.wait(lock, [&] {
+      for (auto& [id, job] : jobs_)
+        if (job->status == JobStatus::queued) {
+          next = job.get();
+          break;
+        }
+      return stopping_ || next;
+    });
+    if (stopping_) return;
+    next->status = JobStatus::running;
+    publish_state();
+    lock.unlock();
+    run(*next);
+    lock.lock();
+    next->preview.clear();
+    publish_state();
+  }
+}
+
+void JobQueue::run(Job& job) {
+  Options options = job.spec.options;
+  {
+    std::lock_guard lock(mutex_);
+    options.output = (output_dir_ / result_name(job.id)).string();
+  }
+  RunCallbacks callbacks;
+  callbacks.preview_every = job.spec.preview_every;
+  callbacks.on_iteration = [&](const IterationRecord& r, int planned) {
+    {
+      std::lock_guard lock(mutex_);
+      job.iteration = r.iteration;
+      job.planned = planned;
+      job.history.push_back(r);
+    }
+    events_.publish("progress", {{"id", job.id},
+                                 {"iteration", r.iteration},
+                                 {"planned", planned},
+                                 {"seconds", r.seconds},
+                                 {"losses", losses(r)}});
+  };
+  callbacks.on_preview = [&](int iteration, const std::string& png) {
+    int count;
+    {
+      std::lock_guard lock(mutex_);
+      job.preview = png;
+      count = ++job.preview_count;
+    }
+    events_.publish("preview", {{"id", job.id}, {"iteration", iteration}, {"count", count}});
+  };
+  callbacks.cancelled = [&] { return job.cancel_requested.load(); };
+
+  JobStatus status = JobStatus::failed;
+  std::string error;
+  RunResult result;
+  try {
+    result = runner_(options, callbacks);
+    status = JobStatus::done;
+  } catch (const RunCancelled&) {
+    status = JobStatus::cancelled;
+  } catch (const InputError& e) {
+    error = e.what();
+  } catch (const std::exception& e) {
+    const std::string message = e.what();
+    error = "internal error: " + message.substr(0, message.find('\n'));
+  }
+  std::lock_guard lock(mutex_);
+  job.status = status;
+  job.error = error;
+  if (status == JobStatus::done) {
+    job.result = options.output;
+    job.width = result.output_width;
+    job.height = result.output_height;
+    job.final = result.final;
+  }
+}
+
+std::string JobQueue::result_name(int id) const {
+  const std::string base = "impasto-" + run_stamp_ + "-" + std::to_string(id);
+  std::string name = base + ".png";
+  for (int n = 2; fs::exists(output_dir_ / name); ++n) name = base + "-" + std::to_string(n) + ".png";
+  return name;
+}
+
+void JobQueue::publish_state() {
+  nlohmann::json jobs = nlohmann::json::array();
+  for (const auto& [id, job] : jobs_) jobs.push_back(describe(*job));
+  events_.publish("state", {{"jobs", std::move(jobs)}});
+}
+
+nlohmann::json JobQueue::snapshot() const {
+  std::lock_guard lock(mutex_);
+  nlohmann::json jobs = nlohmann::json::array();
+  for (const auto& [id, job] : jobs_) jobs.push_back(describe(*job));
+  return {{"jobs", std::move(jobs)}};
+}
+
+nlohmann::json JobQueue::describe(const Job& job) const {
+  const Options& o = job.spec.options;
+  nlohmann::json j{{"id", job.id},
+                   {"title", job.spec.title},
+                   {"status", to_string(job.status)},
+                   {"created", job.created},
+                   {"model", o.model},
+                   {"size", o.size},
+                   {"iterations", o.iterations},
+                   {"iteration", job.iteration},
+                   {"planned", job.planned},
+                   {"preview_count", job.preview_count}};
+  if (!job.history.empty()) {
+    j["losses"] = losses(job.history.back());
+    j["seconds"] = job.history.back().seconds;
+  }
+  if (job.status == JobStatus::running) {
+    nlohmann::json history = nlohmann::json::array();
+    for (const auto& r : job.history)
+      history.push_back({{"iteration", r.iteration}, {"seconds", r.seconds}, {"losses", losses(r)}});
+    j["history"] = std::move(history);
+  }
+  if (job.status == JobStatus::done) {
+    const std::string url = "/api/jobs/" + std::to_string(job.id) + "/result.png";
+    j["result"] = {{"url", url},
+                   {"download", url + "?download=1"},
+                   {"file", job.result.filename().string()},
+                   {"width", job.width},
+                   {"height", job.height}};
+    j["losses"] = losses(job.final);
+  }
+  if (!job.error.empty()) j["error"] = job.error;
+  return j;
+}
+
+std::optional<std::string> JobQueue::preview_png(int id) const {
+  std::lock_guard lock(mutex_);
+  const auto found = jobs_.find(id);
+  if (found == jobs_.end() || found->second->preview.empty()) return std::nullopt;
+  return found->second->preview;
+}
+
+std::optional<fs::path> JobQueue::result_file(int id) const {
+  std::lock_guard lock(mutex_);
+  const auto found = jobs_.find(id);
+  if (found == jobs_.end() || found->second->status != JobStatus::done) return std::nullopt;
+  return found->second->result;
+}
+
+}  // namespace impasto::server

@@ -1,0 +1,72 @@
+#pragma once
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "impasto/stylize.h"
+#include "server/event_log.h"
+
+namespace impasto::server {
+
+struct JobSpec {
+  Options options;  // options.output is chosen by the queue
+  std::string title;
+  int preview_every = 5;
+};
+
+enum class JobStatus { queued, running, done, failed, cancelled };
+const char* to_string(JobStatus status);
+
+// Runs submitted jobs one at a time, in order, on one worker thread. Every change is published to
+// the event log: "state" (the whole queue) when a job is added or changes status, "progress" after
+// each iteration and "preview" when a new preview image is ready. Finished images are written into
+// the output directory (atomically, by the runner) under names the queue chooses.
+class JobQueue {
+ public:
+  using Runner = std::function<RunResult(const Options&, const RunCallbacks&)>;
+
+  JobQueue(std::filesystem::path output_dir, EventLog& events, Runner runner);
+  ~JobQueue();  // cancels the running job and waits for the worker
+  JobQueue(const JobQueue&) = delete;
+  JobQueue& operator=(const JobQueue&) = delete;
+
+  int submit(JobSpec spec);
+  // False when no such job is queued or running.
+  bool cancel(int id);
+
+  // {"jobs": [...]}, oldest first: what a page needs to draw the queue, the gallery and the chart.
+  nlohmann::json snapshot() const;
+  std::optional<std::string> preview_png(int id) const;
+  // The written image of a finished job.
+  std::optional<std::filesystem::path> result_file(int id) const;
+
+ private:
+  struct Job;
+  void work();
+  void run(Job& job);
+  void publish_state();  // caller holds mutex_
+  nlohmann::json describe(const Job& job) const;
+  std::string result_name(int id) const;
+
+  const std::filesystem::path output_dir_;
+  const std::string run_stamp_;  // start time of this server run, part of every result name
+  EventLog& events_;
+  Runner runner_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::map<int, std::unique_ptr<Job>> jobs_;
+  int next_id_ = 1;
+  bool stopping_ = false;
+  std::thread worker_;
+};
+
+}  // namespace impasto::server

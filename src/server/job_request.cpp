@@ -1,0 +1,117 @@
+#include "server/job_request.h"
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "impasto/errors.h"
+#include "nets/model_locator.h"
+#include "nets/network_spec.h"
+
+namespace impasto::server {
+namespace {
+
+constexpr size_t kMaxStyles = 8;
+constexpr int kMinSize = 32;
+
+const char* model_label(const std::string& name) {
+  if (name == "squeezenet") return "SqueezeNet (fast)";
+  if (name == "vgg19") return "VGG-19 (classic, slow)";
+  if (name == "vgg16") return "VGG-16 (slow)";
+  return "";
+}
+
+double number(const nlohmann::json& request, const char* key, double fallback, double low, double high,
+              const std::string& label) {
+  if (!request.contains(key)) return fallback;
+  const auto& value = request[key];
+  if (!value.is_number() || !std::isfinite(value.get<double>())) throw InputError(label + " must be a number");
+  const double x = value.get<double>();
+  if (x < low || x > high) {
+    char text[160];
+    std::snprintf(text, sizeof text, "%s must be between %g and %g", label.c_str(), low, high);
+    throw InputError(text);
+  }
+  return x;
+}
+
+int whole_number(const nlohmann::json& request, const char* key, int fallback, int low, int high,
+                 const std::string& label) {
+  const double x = number(request, key, fallback, low, high, label);
+  if (x != std::floor(x)) throw InputError(label + " must be a whole number");
+  return static_cast<int>(x);
+}
+
+const StoredImage& image(const nlohmann::json& id, const UploadStore& uploads, std::optional<StoredImage>& slot,
+                         const std::string& role) {
+  if (!id.is_string()) throw InputError("choose a " + role + " image");
+  slot = uploads.find(id.get<std::string>());
+  if (!slot) throw InputError("the " + role + " image is no longer on the server; choose it again");
+  return *slot;
+}
+
+std::string stem(const std::string& name) { return name.substr(0, name.find_last_of('.')); }
+
+}  // namespace
+
+JobSpec parse_job_request(const nlohmann::json& request, const UploadStore& uploads, const ServeOptions& limits) {
+  if (!request.is_object()) throw InputError("the job request must be a JSON object");
+  JobSpec spec;
+  Options& o = spec.options;
+
+  std::optional<StoredImage> content;
+  o.content = image(request.value("content", nlohmann::json()), uploads, content, "content").file.string();
+
+  const auto styles = request.value("styles", nlohmann::json::array());
+  if (!styles.is_array() || styles.empty()) throw InputError("choose at least one style image");
+  if (styles.size() > kMaxStyles) throw InputError("at most " + std::to_string(kMaxStyles) + " style images");
+  std::vector<std::string> style_names;
+  for (const auto& style : styles) {
+    if (!style.is_object()) throw InputError("each style must be an object with an image id");
+    std::optional<StoredImage> stored;
+    o.styles.push_back(image(style.value("image", nlohmann::json()), uploads, stored, "style").file.string());
+    o.style_blend.push_back(number(style, "weight", 1.0, 0.0, 1000.0, "a style's blend weight"));
+    style_names.push_back(stem(stored->name));
+  }
+  if (std::all_of(o.style_blend.begin(), o.style_blend.end(), [](double w) { return w == 0; }))
+    throw InputError("at least one style needs a blend weight above zero");
+
+  const auto model = request.value("model", nlohmann::json("squeezenet"));
+  if (!model.is_string()) throw InputError("the network must be named");
+  o.model = model.get<std::string>();
+  o.size = whole_number(request, "size", 512, kMinSize, limits.max_size, "the size");
+  o.iterations = whole_number(request, "iterations", 300, 1, limits.max_iterations, "the iterations");
+  o.content_weight = number(request, "content_weight", o.content_weight, 0, 1e6, "the content weight");
+  o.style_weight = number(request, "style_weight", o.style_weight, 0, 1e6, "the style weight");
+  o.tv_weight = number(request, "tv_weight", o.tv_weight, 0, 1e6, "the smoothness (TV) weight");
+  // Colour preservation: once Options has a preserve_colors field (luminance | histogram), read
+  // request["preserve_colors"] here, and report it as supported in /api/config.
+  o.model_dir = limits.model_dir;
+  o.threads = limits.threads;
+  o.print_every = 0;
+  validate(o);
+  locate_weights(network_spec(o.model), "", o.model_dir);  // a missing network fails now, not in the queue
+
+  spec.preview_every = std::clamp(o.iterations / 40, 2, 10);
+  std::string styles_title;
+  for (const auto& name : style_names) styles_title += (styles_title.empty() ? "" : " + ") + name;
+  spec.title = stem(content->name) + " in the style of " + styles_title;
+  return spec;
+}
+
+nlohmann::json available_models(const std::string& model_dir) {
+  nlohmann::json models = nlohmann::json::array();
+  for (const auto& name : network_names()) {
+    nlohmann::json entry{{"name", name}, {"label", model_label(name)}, {"available", true}};
+    try {
+      entry["detail"] = locate_weights(network_spec(name), "", model_dir).filename().string();
+    } catch (const InputError& e) {
+      entry["available"] = false;
+      entry["detail"] = e.what();
+    }
+    models.push_back(std::move(entry));
+  }
+  return models;
+}
+
+}  // namespace impasto::server

@@ -1,0 +1,233 @@
+// The studio's HTTP API, served in-process on an ephemeral port, driven with httplib's client.
+#include <httplib.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <thread>
+
+#include "impasto/errors.h"
+#include "server/serve.h"
+#include "server/server_fixtures.h"
+#include "test_support.h"
+
+namespace impasto::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+class ServeHttp : public ::testing::Test {
+ protected:
+  void start(server::ServeOptions options = {}, bool fake = true) {
+    options.port = 0;
+    options.output_dir = (dir / "results").string();
+    if (fake)
+      server = std::make_unique<server::StudioServer>(
+          options, [this](const Options& o, const RunCallbacks& c) { return runner(o, c); });
+    else
+      server = std::make_unique<server::StudioServer>(options);
+    port = server->bind();
+    thread = std::thread([this] { server->run(); });
+    client = std::make_unique<httplib::Client>("127.0.0.1", port);
+    client->set_read_timeout(30);
+  }
+  void TearDown() override {
+    if (server) server->stop();
+    if (thread.joinable()) thread.join();
+  }
+  httplib::Result upload(const std::string& bytes, const std::string& name = "photo.png") {
+    return client->Post("/api/images", {{"X-Impasto", "1"}, {"X-Filename", name}}, bytes, "image/png");
+  }
+  httplib::Result post_json(const std::string& path, const json& body) {
+    return client->Post(path.c_str(), {{"X-Impasto", "1"}}, body.dump(), "application/json");
+  }
+  std::string upload_id(const std::string& bytes) {
+    auto res = upload(bytes);
+    EXPECT_TRUE(res && res->status == 201) << (res ? res->body : "no response");
+    return res ? json::parse(res->body).value("id", "") : "";
+  }
+  json job_request(int size = 64, int iterations = 6) {
+    return {{"content", upload_id(encoded_image(80, 40))},
+            {"styles", {{{"image", upload_id(encoded_image(30, 30))}, {"weight", 1}}}},
+            {"model", "squeezenet"},
+            {"size", size},
+            {"iterations", iterations}};
+  }
+  json jobs() { return json::parse(client->Get("/api/jobs")->body)["jobs"]; }
+  static std::string error_of(const httplib::Result& res) {
+    return res ? json::parse(res->body, nullptr, false).value("error", std::string("(no error field)")) : "no response";
+  }
+  bool shared_squeezenet() const { return fs::exists(squeezenet_file()); }
+
+  TempDir dir;
+  FakeRunner runner;
+  std::unique_ptr<server::StudioServer> server;
+  std::thread thread;
+  std::unique_ptr<httplib::Client> client;
+  int port = 0;
+};
+
+TEST_F(ServeHttp, ServesThePageAndItsConfiguration) {
+  start();
+  auto page = client->Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(page->body.find("<canvas"), std::string::npos);
+  auto config = client->Get("/api/config");
+  ASSERT_TRUE(config && config->status == 200);
+  const json j = json::parse(config->body);
+  EXPECT_EQ(j["limits"]["max_size"], 1024);
+  EXPECT_EQ(j["models"][0]["name"], "squeezenet");
+}
+
+TEST_F(ServeHttp, OversizedUploadsAreRefusedWithAMessage) {
+  server::ServeOptions options;
+  options.max_upload_bytes = 50000;
+  start(options);
+  auto res = upload(encoded_image(400, 400));  // about 480 KB of noise
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 413);
+  EXPECT_NE(error_of(res).find("too large"), std::string::npos) << res->body;
+  EXPECT_EQ(upload(encoded_image(40, 40))->status, 201);  // and the server is still there
+}
+
+TEST_F(ServeHttp, HugeDeclaredDimensionsAreRefusedBeforeDecoding) {
+  start();
+  auto res = upload(png_header(100000, 100000));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_NE(error_of(res).find("100000 x 100000 pixels"), std::string::npos) << res->body;
+}
+
+TEST_F(ServeHttp, CorruptAndNonImageUploadsGetReadableErrors) {
+  start();
+  auto corrupt = upload(std::string("\xFF\xD8\xFF\xE0 this is not a jpeg", 24), "broken.jpg");
+  ASSERT_TRUE(corrupt);
+  EXPECT_EQ(corrupt->status, 400);
+  EXPECT_NE(error_of(corrupt).find("damaged"), std::string::npos) << corrupt->body;
+  EXPECT_NE(error_of(upload("#!/bin/sh\nrm -rf /\n")).find("unsupported file type"), std::string::npos);
+}
+
+TEST_F(ServeHttp, PathLikeNamesNeverBecomePaths) {
+  start();
+  for (const char* name : {"../../etc/passwd", "..%2F..%2Fetc%2Fpasswd"}) {
+    auto res = upload(encoded_image(40, 30), name);
+    ASSERT_TRUE(res && res->status == 201) << (res ? res->body : "");
+    EXPECT_EQ(json::parse(res->body)["name"], "passwd");
+  }
+  // Ids and names that look like paths lead nowhere.
+  for (const char* path : {"/../../etc/passwd", "/api/jobs/../../../etc/passwd", "/api/jobs/1/..%2F..%2F..%2Fetc%2Fpasswd",
+                           "/%2e%2e/%2e%2e/etc/passwd", "/api/jobs/1/result.png/../../../../etc/passwd"}) {
+    auto get = client->Get(path);
+    ASSERT_TRUE(get) << path;
+    EXPECT_EQ(get->status, 404) << path;
+    EXPECT_EQ(get->body.find("root:"), std::string::npos) << path;
+  }
+  for (const char* id : {"../../etc/passwd", "/etc/passwd", "passwd"}) {
+    auto job = post_json("/api/jobs", {{"content", id}, {"styles", {{{"image", id}}}}});
+    ASSERT_TRUE(job);
+    EXPECT_EQ(job->status, 400) << id;
+    EXPECT_NE(error_of(job).find("no longer on the server"), std::string::npos) << job->body;
+  }
+  EXPECT_TRUE(jobs().empty());
+  EXPECT_FALSE(fs::exists(dir / "etc"));
+}
+
+TEST_F(ServeHttp, RefusesForeignHostsAndCrossSitePosts) {
+  start();
+  auto foreign = client->Get("/api/config", {{"Host", "attacker.example:8080"}});
+  ASSERT_TRUE(foreign);
+  EXPECT_EQ(foreign->status, 403);
+  auto no_header = client->Post("/api/images", encoded_image(10, 10), "image/png");
+  ASSERT_TRUE(no_header);
+  EXPECT_EQ(no_header->status, 403);
+  auto form = client->Post("/api/images", {{"X-Impasto", "1"}}, "a=b", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(form);
+  EXPECT_EQ(form->status, 415);
+}
+
+TEST_F(ServeHttp, ListensOnlyOnLoopbackUnlessAllowed) {
+  server::ServeOptions options;
+  options.host = "0.0.0.0";
+  options.output_dir = (dir / "results").string();
+  EXPECT_THROW(server::StudioServer{options}, InputError);
+  EXPECT_TRUE(server::is_loopback_host("127.0.0.1"));
+  EXPECT_TRUE(server::is_loopback_host("localhost"));
+  EXPECT_FALSE(server::is_loopback_host("192.168.1.4"));
+}
+
+TEST_F(ServeHttp, BadJobRequestsAreExplained) {
+  start();
+  json request = job_request();
+  request["size"] = 5000;
+  EXPECT_NE(error_of(post_json("/api/jobs", request)).find("the size must be between 32 and 1024"), std::string::npos);
+  request["size"] = 64;
+  request["model"] = "alexnet";
+  EXPECT_NE(error_of(post_json("/api/jobs", request)).find("unknown network 'alexnet'"), std::string::npos);
+  request["model"] = "vgg16";  // no VGG-16 weights are installed
+  EXPECT_NE(error_of(post_json("/api/jobs", request)).find("no weights for vgg16"), std::string::npos);
+  auto garbage = client->Post("/api/jobs", {{"X-Impasto", "1"}}, "{not json", "application/json");
+  EXPECT_EQ(garbage->status, 400);
+  EXPECT_TRUE(jobs().empty());
+}
+
+TEST_F(ServeHttp, AJobStreamsProgressAndPreviewsAndItsResultCanBeDownloaded) {
+  if (!shared_squeezenet()) GTEST_SKIP() << "no SqueezeNet weights (the request checks they are installed)";
+  start();
+  std::string stream;
+  std::thread listener([&] {
+    httplib::Client events("127.0.0.1", port);
+    events.Get("/api/events", [&](const char* data, size_t length) {
+      stream.append(data, length);
+      return stream.find("\"status\":\"done\"") == std::string::npos;
+    });
+  });
+  ASSERT_TRUE(eventually([&] { return !stream.empty(); }));  // subscribed before the job starts
+  auto res = post_json("/api/jobs", job_request(64, 6));
+  ASSERT_TRUE(res && res->status == 201) << (res ? res->body : "");
+  const int id = json::parse(res->body)["id"];
+  listener.join();
+  EXPECT_NE(stream.find("event: state"), std::string::npos);
+  EXPECT_NE(stream.find("event: progress\ndata: {\"id\":" + std::to_string(id)), std::string::npos) << stream;
+  EXPECT_NE(stream.find("event: preview"), std::string::npos);
+
+  auto download = client->Get("/api/jobs/" + std::to_string(id) + "/result.png?download=1");
+  ASSERT_TRUE(download && download->status == 200);
+  EXPECT_NE(download->get_header_value("Content-Disposition").find("attachment"), std::string::npos);
+  cv::Mat image = cv::imdecode(std::vector<uchar>(download->body.begin(), download->body.end()), cv::IMREAD_COLOR);
+  EXPECT_EQ(image.cols, 64);
+  EXPECT_EQ(image.rows, 32);
+  const auto written = fs::directory_iterator(dir / "results")->path();
+  EXPECT_EQ(written.filename().string(), json::parse(client->Get("/api/jobs")->body)["jobs"][0]["result"]["file"]);
+}
+
+TEST_F(ServeHttp, CancellingARunningJobOverHttp) {
+  if (!shared_squeezenet()) GTEST_SKIP() << "no SqueezeNet weights (the request checks they are installed)";
+  runner.hold = true;
+  start();
+  auto res = post_json("/api/jobs", job_request());
+  ASSERT_TRUE(res && res->status == 201);
+  ASSERT_TRUE(eventually([&] { return jobs()[0]["status"] == "running"; }));
+  EXPECT_EQ(post_json("/api/jobs/1/cancel", json::object())->status, 200);
+  ASSERT_TRUE(eventually([&] { return jobs()[0]["status"] == "cancelled"; }));
+  EXPECT_EQ(post_json("/api/jobs/1/cancel", json::object())->status, 409);
+  EXPECT_EQ(client->Get("/api/jobs/1/result.png")->status, 404);
+}
+
+TEST_F(ServeHttp, RealSqueezeNetJobWritesTheResult) {
+  if (!shared_squeezenet()) GTEST_SKIP() << "no SqueezeNet weights";
+  start({}, /*fake=*/false);
+  auto res = post_json("/api/jobs", job_request(128, 3));
+  ASSERT_TRUE(res && res->status == 201) << (res ? res->body : "");
+  ASSERT_TRUE(eventually([&] { return jobs()[0]["status"] != "queued" && jobs()[0]["status"] != "running"; }, 120));
+  const json job = jobs()[0];
+  ASSERT_EQ(job["status"], "done") << job.dump();
+  EXPECT_EQ(job["result"]["width"], 128);
+  EXPECT_EQ(job["result"]["height"], 64);
+  EXPECT_EQ(cv::imread((dir / "results" / job["result"]["file"].get<std::string>()).string()).cols, 128);
+}
+
+}  // namespace
+}  // namespace impasto::testing

@@ -1,0 +1,562 @@
+// Impasto Studio: uploads images, submits jobs, and follows the shared queue through the server's
+// event stream (/api/events). No framework; every element is looked up once below.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  connection: $('connection'), connectionText: $('connection-text'),
+  message: $('message'), messageText: $('message-text'),
+  contentInput: $('content-input'), contentDrop: $('content-drop'), contentThumb: $('content-thumb'),
+  contentHint: $('content-hint'),
+  styleInput: $('style-input'), styleDrop: $('style-drop'), styles: $('styles'),
+  model: $('model'), size: $('size'), iterations: $('iterations'),
+  preserveField: $('preserve-field'), preserveColors: $('preserve-colors'),
+  contentWeight: $('content-weight'), styleWeight: $('style-weight'), tvWeight: $('tv-weight'),
+  start: $('start'), limits: $('limits'),
+  cancel: $('cancel'), download: $('download'),
+  preview: $('preview'), stageEmpty: $('stage-empty'), progressBar: $('progress-bar'), status: $('status'),
+  chart: $('chart'), queue: $('queue'), queueEmpty: $('queue-empty'),
+  gallery: $('gallery'), galleryEmpty: $('gallery-empty'),
+};
+
+const state = {
+  config: null,
+  content: null,          // {id, name, width, height, url}
+  styles: [],             // [{id, name, url, weight}]
+  jobs: new Map(),        // id -> job as the server describes it (+ history kept here)
+  focus: null,            // id of the job shown on the canvas
+  pinned: false,          // the user chose the focused job; do not follow the queue
+  lastPreview: new Map(), // job id -> preview count shown
+};
+
+// ---------- messages ----------
+
+function showError(text) {
+  ui.messageText.textContent = text;
+  ui.message.hidden = false;
+}
+function clearError() { ui.message.hidden = true; }
+$('message-close').addEventListener('click', clearError);
+
+async function api(path, options = {}) {
+  const headers = Object.assign({ 'X-Impasto': '1' }, options.headers || {});
+  let response;
+  try {
+    response = await fetch(path, Object.assign({}, options, { headers }));
+  } catch (e) {
+    throw new Error('The studio server cannot be reached. Is `impasto serve` still running?');
+  }
+  const text = await response.text();
+  let body = {};
+  try { body = text ? JSON.parse(text) : {}; } catch (e) { body = {}; }
+  if (!response.ok) throw new Error(body.error || `The server answered ${response.status}.`);
+  return body;
+}
+
+// ---------- uploads ----------
+
+function megabytes(bytes) { return (bytes / 1048576).toFixed(bytes < 10485760 ? 1 : 0) + ' MB'; }
+
+async function upload(file, drop) {
+  const limit = state.config ? state.config.limits.max_upload_bytes : Infinity;
+  if (file.size > limit) {
+    throw new Error(`“${file.name}” is ${megabytes(file.size)}; the studio accepts images up to ${megabytes(limit)}.`);
+  }
+  const spinner = drop.querySelector('.spinner');
+  spinner.hidden = false;
+  try {
+    const image = await api('/api/images', {
+      method: 'POST',
+      body: file,
+      headers: { 'Content-Type': file.type || 'application/octet-stream', 'X-Filename': encodeURIComponent(file.name) },
+    });
+    image.url = URL.createObjectURL(file);
+    return image;
+  } catch (e) {
+    throw new Error(`“${file.name}” cannot be used: ${e.message}`);
+  } finally {
+    spinner.hidden = true;
+  }
+}
+
+async function setContent(file) {
+  if (!file) return;
+  clearError();
+  try {
+    const image = await upload(file, ui.contentDrop);
+    if (state.content) URL.revokeObjectURL(state.content.url);
+    state.content = image;
+    ui.contentThumb.src = image.url;
+    ui.contentThumb.hidden = false;
+    ui.contentDrop.classList.add('filled');
+    ui.contentHint.innerHTML = '';
+    ui.contentHint.append(`${image.name} · ${image.width} × ${image.height}  `);
+    const change = document.createElement('strong');
+    change.textContent = 'change';
+    ui.contentHint.append(change);
+  } catch (e) {
+    showError(e.message);
+  }
+  updateStart();
+}
+
+async function addStyles(files) {
+  clearError();
+  for (const file of files) {
+    try {
+      const image = await upload(file, ui.styleDrop);
+      image.weight = 50;
+      state.styles.push(image);
+    } catch (e) {
+      showError(e.message);
+    }
+  }
+  renderStyles();
+  updateStart();
+}
+
+function renderStyles() {
+  ui.styles.replaceChildren();
+  const total = state.styles.reduce((sum, s) => sum + s.weight, 0) || 1;
+  state.styles.forEach((style, index) => {
+    const item = document.createElement('li');
+    item.className = 'style-item';
+    const thumb = document.createElement('img');
+    thumb.src = style.url;
+    thumb.alt = '';
+    const middle = document.createElement('div');
+    const name = document.createElement('div');
+    name.className = 'name';
+    name.textContent = style.name;
+    middle.append(name);
+    if (state.styles.length > 1) {
+      const blend = document.createElement('label');
+      blend.className = 'blend';
+      const slider = document.createElement('input');
+      slider.type = 'range';
+      slider.min = 0; slider.max = 100; slider.value = style.weight;
+      slider.setAttribute('aria-label', `Blend of ${style.name}`);
+      const share = document.createElement('span');
+      share.className = 'share';
+      share.textContent = Math.round(100 * style.weight / total) + '%';
+      slider.addEventListener('input', () => {
+        style.weight = Number(slider.value);
+        const sum = state.styles.reduce((s, x) => s + x.weight, 0) || 1;
+        ui.styles.querySelectorAll('.share').forEach((el, i) => {
+          el.textContent = Math.round(100 * state.styles[i].weight / sum) + '%';
+        });
+        updateStart();
+      });
+      blend.append('blend', slider, share);
+      middle.append(blend);
+    }
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.className = 'link';
+    remove.textContent = '✕';
+    remove.setAttribute('aria-label', `Remove ${style.name}`);
+    remove.addEventListener('click', () => {
+      URL.revokeObjectURL(style.url);
+      state.styles.splice(index, 1);
+      renderStyles();
+      updateStart();
+    });
+    item.append(thumb, middle, remove);
+    ui.styles.append(item);
+  });
+}
+
+function wireDrop(drop, input, onFiles) {
+  input.addEventListener('change', () => {
+    onFiles([...input.files]);
+    input.value = '';
+  });
+  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    onFiles([...e.dataTransfer.files]);
+  });
+}
+wireDrop(ui.contentDrop, ui.contentInput, (files) => setContent(files[0]));
+wireDrop(ui.styleDrop, ui.styleInput, addStyles);
+
+function updateStart() {
+  const weights = state.styles.some((s) => s.weight > 0);
+  ui.start.disabled = !(state.content && state.styles.length && weights && state.config);
+}
+
+// ---------- jobs ----------
+
+ui.start.addEventListener('click', async () => {
+  clearError();
+  const total = state.styles.reduce((sum, s) => sum + s.weight, 0);
+  const request = {
+    content: state.content.id,
+    styles: state.styles.map((s) => ({ image: s.id, weight: s.weight / total })),
+    model: ui.model.value,
+    size: Number(ui.size.value),
+    iterations: Number(ui.iterations.value),
+    content_weight: Number(ui.contentWeight.value),
+    style_weight: Number(ui.styleWeight.value),
+    tv_weight: Number(ui.tvWeight.value),
+  };
+  if (!ui.preserveField.hidden && ui.preserveColors.value) request.preserve_colors = ui.preserveColors.value;
+  ui.start.disabled = true;
+  try {
+    const { id } = await api('/api/jobs', {
+      method: 'POST', body: JSON.stringify(request), headers: { 'Content-Type': 'application/json' },
+    });
+    focusJob(id, true);
+  } catch (e) {
+    showError(e.message);
+  } finally {
+    updateStart();
+  }
+});
+
+ui.cancel.addEventListener('click', async () => {
+  if (state.focus == null) return;
+  try {
+    await api(`/api/jobs/${state.focus}/cancel`, { method: 'POST' });
+  } catch (e) {
+    showError(e.message);
+  }
+});
+
+function focusJob(id, pinned) {
+  if (state.focus !== id) {
+    state.focus = id;
+    state.lastPreview.delete(id);
+  }
+  state.pinned = pinned;
+  renderFocus();
+  renderGallery();
+}
+
+// The running job is shown unless the user chose another one.
+function followQueue() {
+  const focused = state.jobs.get(state.focus);
+  const active = focused && (focused.status === 'running' || focused.status === 'queued');
+  if (state.pinned && focused) return;
+  if (active) return;
+  const running = [...state.jobs.values()].find((j) => j.status === 'running');
+  if (running) focusJob(running.id, false);
+}
+
+function formatSeconds(s) {
+  if (s == null) return '';
+  return s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+function renderFocus() {
+  const job = state.jobs.get(state.focus);
+  ui.cancel.hidden = !job || !(job.status === 'running' || job.status === 'queued');
+  ui.download.hidden = !job || job.status !== 'done';
+  ui.status.classList.toggle('failed', !!job && job.status === 'failed');
+  if (!job) {
+    ui.status.textContent = 'Nothing running yet.';
+    ui.progressBar.style.width = '0';
+    drawChart(null);
+    return;
+  }
+  const planned = job.planned || job.iterations;
+  const fraction = job.status === 'done' ? 1 : planned ? job.iteration / planned : 0;
+  ui.progressBar.style.width = `${Math.round(100 * fraction)}%`;
+  if (job.status === 'queued') {
+    const ahead = [...state.jobs.values()].filter((j) => j.status === 'running' || (j.status === 'queued' && j.id < job.id)).length;
+    ui.status.textContent = `Waiting in the queue (${ahead} ahead)…`;
+  } else if (job.status === 'running') {
+    const eta = job.iteration > 1 && job.seconds ? job.seconds / job.iteration * (planned - job.iteration) : null;
+    ui.status.textContent = job.iteration
+      ? `Painting… iteration ${job.iteration} of ${planned} · ${formatSeconds(job.seconds)}` + (eta != null ? ` · about ${formatSeconds(eta)} left` : '')
+      : 'Preparing the network and the images…';
+  } else if (job.status === 'done') {
+    ui.status.textContent = `Finished: ${job.result.width} × ${job.result.height} px, ${job.iteration} iterations in ${formatSeconds(job.seconds)} · saved as ${job.result.file}`;
+    ui.download.href = job.result.download;
+    ui.download.setAttribute('download', job.result.file);
+    showImage(job.result.url, job.id);
+  } else if (job.status === 'failed') {
+    ui.status.textContent = `This job failed: ${job.error}`;
+  } else {
+    ui.status.textContent = 'Cancelled.';
+  }
+  drawChart(job);
+}
+
+// Loads a new picture off-screen and swaps it in once decoded, so the canvas never flickers.
+// data-updates counts every picture shown, data-previews the live ones (the tests read both).
+function showImage(url, jobId, live = false) {
+  if (ui.preview.dataset.src === url) return;
+  const next = new Image();
+  next.onload = () => {
+    if (state.focus !== jobId) return;
+    const job = state.jobs.get(jobId);
+    if (live && job && job.status === 'done') return;  // a late preview must not replace the result
+    ui.preview.src = next.src;
+    ui.preview.dataset.src = url;
+    ui.preview.hidden = false;
+    ui.stageEmpty.hidden = true;
+    ui.preview.dataset.updates = String(Number(ui.preview.dataset.updates) + 1);
+    if (live) ui.preview.dataset.previews = String(Number(ui.preview.dataset.previews) + 1);
+  };
+  next.src = url;
+}
+
+function renderQueue() {
+  const waiting = [...state.jobs.values()].filter((j) => j.status === 'running' || j.status === 'queued');
+  ui.queue.replaceChildren();
+  ui.queueEmpty.hidden = waiting.length > 0;
+  for (const job of waiting) {
+    const item = document.createElement('li');
+    item.dataset.job = job.id;
+    const badge = document.createElement('span');
+    badge.className = `badge ${job.status}`;
+    badge.textContent = job.status === 'running' ? `${job.iteration}/${job.planned || job.iterations}` : 'queued';
+    const title = document.createElement('span');
+    title.className = 'title';
+    title.textContent = `#${job.id} ${job.title}`;
+    title.title = title.textContent;
+    const size = document.createElement('small');
+    size.textContent = `${job.size} px · ${job.iterations} iterations · ${job.model}`;
+    title.append(size);
+    const view = document.createElement('button');
+    view.type = 'button';
+    view.className = 'secondary';
+    view.textContent = 'Watch';
+    view.addEventListener('click', () => focusJob(job.id, true));
+    const cancel = document.createElement('button');
+    cancel.type = 'button';
+    cancel.className = 'link';
+    cancel.textContent = '✕';
+    cancel.setAttribute('aria-label', `Cancel job ${job.id}`);
+    cancel.addEventListener('click', () => api(`/api/jobs/${job.id}/cancel`, { method: 'POST' }).catch((e) => showError(e.message)));
+    item.append(badge, title, view, cancel);
+    ui.queue.append(item);
+  }
+}
+
+function renderGallery() {
+  const finished = [...state.jobs.values()].filter((j) => j.status === 'done' || j.status === 'failed').reverse();
+  ui.gallery.replaceChildren();
+  ui.galleryEmpty.hidden = finished.length > 0;
+  for (const job of finished) {
+    const item = document.createElement('li');
+    item.dataset.job = job.id;
+    item.className = job.status + (job.id === state.focus ? ' selected' : '');
+    const meta = document.createElement('div');
+    meta.className = 'meta';
+    const title = document.createElement('b');
+    title.textContent = job.title;
+    title.title = job.title;
+    meta.append(title);
+    if (job.status === 'done') {
+      const img = document.createElement('img');
+      img.src = job.result.url;
+      img.alt = job.title;
+      img.loading = 'lazy';
+      const line = document.createElement('span');
+      line.textContent = `${job.result.width} × ${job.result.height} · ${job.created}  `;
+      const link = document.createElement('a');
+      link.href = job.result.download;
+      link.setAttribute('download', job.result.file);
+      link.textContent = 'PNG ↓';
+      link.addEventListener('click', (e) => e.stopPropagation());
+      line.append(link);
+      meta.append(line);
+      item.append(img, meta);
+      item.addEventListener('click', () => focusJob(job.id, true));
+    } else {
+      const placeholder = document.createElement('div');
+      placeholder.className = 'placeholder';
+      placeholder.textContent = '⚠';
+      const error = document.createElement('span');
+      error.textContent = job.error;
+      meta.append(error);
+      item.append(placeholder, meta);
+    }
+    ui.gallery.append(item);
+  }
+}
+
+// ---------- loss chart ----------
+
+const SERIES = [
+  { key: 'total', label: 'total', color: '#23314f' },
+  { key: 'style', label: 'style', color: '#c2562c' },
+  { key: 'content', label: 'content', color: '#3f7d4e' },
+  { key: 'tv', label: 'smoothness', color: '#c49a2c' },
+];
+
+let chartQueued = false;
+function scheduleChart() {
+  if (chartQueued) return;
+  chartQueued = true;
+  requestAnimationFrame(() => {
+    chartQueued = false;
+    drawChart(state.jobs.get(state.focus));
+  });
+}
+
+function drawChart(job) {
+  const canvas = ui.chart;
+  const ratio = window.devicePixelRatio || 1;
+  const width = canvas.clientWidth, height = 180;
+  if (canvas.width !== Math.round(width * ratio)) canvas.width = Math.round(width * ratio);
+  canvas.height = Math.round(height * ratio);
+  const g = canvas.getContext('2d');
+  g.setTransform(ratio, 0, 0, ratio, 0, 0);
+  g.clearRect(0, 0, width, height);
+  g.font = '11px system-ui, sans-serif';
+  const history = (job && job.history) || [];
+  const pad = { left: 46, right: 12, top: 22, bottom: 22 };
+  const plotW = width - pad.left - pad.right, plotH = height - pad.top - pad.bottom;
+  if (history.length < 2) {
+    g.fillStyle = '#a89c8c';
+    g.textAlign = 'center';
+    g.fillText(job && job.status !== 'running' && job.status !== 'queued' ? 'Loss history is shown while a job runs.' : 'The losses will be drawn here as the painting forms.', width / 2, height / 2);
+    return;
+  }
+  // Log scale: losses fall by orders of magnitude.
+  let low = Infinity, high = -Infinity;
+  for (const point of history)
+    for (const s of SERIES) {
+      const v = point.losses[s.key];
+      if (v > 0) { low = Math.min(low, Math.log10(v)); high = Math.max(high, Math.log10(v)); }
+    }
+  if (!isFinite(low)) return;
+  low = Math.floor(low); high = Math.ceil(high);
+  if (high === low) high = low + 1;
+  const planned = Math.max(job.planned || job.iterations, history[history.length - 1].iteration);
+  const x = (i) => pad.left + plotW * (i / planned);
+  const y = (v) => pad.top + plotH * (1 - (Math.log10(v) - low) / (high - low));
+
+  g.strokeStyle = '#eee5d6';
+  g.fillStyle = '#a89c8c';
+  g.lineWidth = 1;
+  g.textAlign = 'right';
+  g.textBaseline = 'middle';
+  for (let p = low; p <= high; p++) {
+    const py = y(Math.pow(10, p));
+    g.beginPath(); g.moveTo(pad.left, py); g.lineTo(width - pad.right, py); g.stroke();
+    g.fillText(p === 0 ? '1' : `1e${p}`, pad.left - 6, py);
+  }
+  g.textAlign = 'center';
+  g.textBaseline = 'top';
+  for (const i of [0, Math.round(planned / 2), planned]) g.fillText(String(i), x(i), height - pad.bottom + 6);
+
+  let legendX = pad.left;
+  g.textAlign = 'left';
+  g.textBaseline = 'middle';
+  for (const s of SERIES) {
+    if (!history.some((p) => p.losses[s.key] > 0)) continue;
+    g.strokeStyle = s.color;
+    g.lineWidth = s.key === 'total' ? 2.2 : 1.5;
+    g.beginPath();
+    let started = false;
+    for (const point of history) {
+      const v = point.losses[s.key];
+      if (!(v > 0)) continue;
+      if (started) g.lineTo(x(point.iteration), y(v)); else g.moveTo(x(point.iteration), y(v));
+      started = true;
+    }
+    g.stroke();
+    g.fillStyle = s.color;
+    g.fillRect(legendX, 7, 14, 3);
+    g.fillStyle = '#6d6152';
+    g.fillText(s.label, legendX + 18, 9);
+    legendX += g.measureText(s.label).width + 36;
+  }
+}
+window.addEventListener('resize', scheduleChart);
+
+// ---------- live events ----------
+
+function applyState(jobs) {
+  const previous = state.jobs;
+  state.jobs = new Map();
+  for (const job of jobs) {
+    const old = previous.get(job.id);
+    // The server sends history only for the running job; progress events extend it here.
+    if (!job.history && old && old.history && job.status !== 'running') job.history = old.history;
+    state.jobs.set(job.id, job);
+  }
+  followQueue();
+  renderQueue();
+  renderGallery();
+  renderFocus();
+}
+
+function connect() {
+  const events = new EventSource('/api/events');
+  events.addEventListener('open', () => {
+    ui.connection.className = 'connection live';
+    ui.connectionText.textContent = 'live';
+  });
+  events.addEventListener('error', () => {
+    ui.connection.className = 'connection down';
+    ui.connectionText.textContent = 'reconnecting…';
+  });
+  events.addEventListener('state', (e) => applyState(JSON.parse(e.data).jobs));
+  events.addEventListener('progress', (e) => {
+    const p = JSON.parse(e.data);
+    const job = state.jobs.get(p.id);
+    if (!job) return;
+    job.iteration = p.iteration;
+    job.planned = p.planned;
+    job.seconds = p.seconds;
+    job.losses = p.losses;
+    (job.history = job.history || []).push({ iteration: p.iteration, seconds: p.seconds, losses: p.losses });
+    if (p.id === state.focus) {
+      renderFocus();
+      scheduleChart();
+    }
+    const badge = ui.queue.querySelector(`li[data-job="${p.id}"] .badge`);
+    if (badge) badge.textContent = `${p.iteration}/${p.planned}`;
+  });
+  events.addEventListener('preview', (e) => {
+    const p = JSON.parse(e.data);
+    if (p.id !== state.focus) return;
+    const job = state.jobs.get(p.id);
+    if (job && job.status === 'done') return;
+    showImage(`/api/jobs/${p.id}/preview.png?n=${p.count}`, p.id, true);
+  });
+}
+
+// ---------- start ----------
+
+async function init() {
+  try {
+    state.config = await api('/api/config');
+  } catch (e) {
+    showError(e.message);
+    return;
+  }
+  const { limits, models, preserve_colors: preserve } = state.config;
+  for (const model of models) {
+    const option = document.createElement('option');
+    option.value = model.name;
+    option.textContent = model.available ? model.label : `${model.label} (weights not installed)`;
+    if (!model.available) option.title = model.detail;
+    ui.model.append(option);
+  }
+  ui.size.max = limits.max_size;
+  ui.size.value = Math.min(Number(ui.size.value), limits.max_size);
+  ui.iterations.max = limits.max_iterations;
+  if (preserve && preserve.length) {
+    for (const mode of preserve) {
+      const option = document.createElement('option');
+      option.value = mode;
+      option.textContent = mode;
+      ui.preserveColors.append(option);
+    }
+    ui.preserveField.hidden = false;
+  }
+  ui.limits.textContent = `PNG, JPEG, WebP or BMP up to ${megabytes(limits.max_upload_bytes)} and ` +
+    `${Math.round(limits.max_pixels / 1e6)} megapixels · results are saved in ${state.config.output_dir}`;
+  updateStart();
+  connect();
+}
+
+init();
