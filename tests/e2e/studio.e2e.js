@@ -1,0 +1,172 @@
+// End-to-end test of `impasto serve`: drives the studio page in headless Chromium.
+//   node studio.e2e.js path/to/impasto [shared-images-dir]
+// Starts the server on a free port, uploads a photo and a painting, paints a small SqueezeNet job,
+// counts the live preview updates, downloads the result and decodes it in the browser, then
+// uploads a corrupt image and expects the page to explain the problem. Exits 0 on success, 77
+// (CTest: skipped) when no SqueezeNet weights are installed, 1 on any failure.
+'use strict';
+
+const { spawn } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const CHROMIUM = process.env.IMPASTO_CHROMIUM || '/usr/bin/chromium';
+const OPENCV_DATA = '/usr/share/doc/opencv-doc/examples/data';
+const SIZE = 128, ITERATIONS = 12;
+
+// Throws, so that the browser and the server are still shut down by main's finally.
+function fail(message) {
+  throw new Error(message);
+}
+
+function checkSetup() {
+  try {
+    require.resolve('playwright-core');
+  } catch (e) {
+    fail(`playwright-core is not installed: run \`npm ci\` in ${__dirname} (scripts/run-tests.sh does)`);
+  }
+  if (!fs.existsSync(CHROMIUM)) fail(`${CHROMIUM} not found: install Debian's chromium package (scripts/install-deps.sh does)`);
+  if (!binary || !fs.existsSync(binary)) fail(`usage: node studio.e2e.js path/to/impasto (got ${binary})`);
+}
+
+const binary = process.argv[2];
+
+// Images: the shared test images when present, else Debian's opencv-doc samples (installed by set-up).
+function pickImages() {
+  const shared = process.argv[3];
+  const candidates = [
+    shared && [path.join(shared, 'tubingen.jpg'), path.join(shared, 'starry_night.jpg')],
+    [path.join(OPENCV_DATA, 'building.jpg'), path.join(OPENCV_DATA, 'starry_night.jpg')],
+  ];
+  for (const pair of candidates) if (pair && pair.every((p) => fs.existsSync(p))) return pair;
+  fail('no test images: neither ../shared/images nor opencv-doc examples are present');
+}
+
+function startServer(outputDir) {
+  return new Promise((resolve, reject) => {
+    const server = spawn(binary, ['serve', '--port', '0', '--output-dir', outputDir, '--threads', '2'],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start in 60 s:\n${output}`)), 60000);
+    const onData = (chunk) => {
+      output += chunk;
+      const match = output.match(/Impasto studio: (http:\/\/\S+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ server, url: match[1], log: () => output });
+      }
+    };
+    server.stdout.on('data', onData);
+    server.stderr.on('data', onData);
+    server.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}:\n${output}`)); });
+  });
+}
+
+async function main() {
+  checkSetup();
+  const playwright = require('playwright-core');
+  const started = Date.now();
+  const [photo, painting] = pickImages();
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'impasto-e2e-'));
+  const outputDir = path.join(work, 'results');
+  const screenshots = process.env.IMPASTO_E2E_SCREENSHOTS;
+  const { server, url, log } = await startServer(outputDir);
+  let browser;
+  try {
+    browser = await playwright.chromium.launch({ executablePath: CHROMIUM, headless: true });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(url);
+
+    const config = await (await page.request.get(url + 'api/config')).json();
+    const squeezenet = config.models.find((m) => m.name === 'squeezenet');
+    if (!squeezenet || !squeezenet.available) {
+      console.log(`e2e: SKIP: no SqueezeNet weights installed (${squeezenet && squeezenet.detail})`);
+      process.exitCode = 77;
+      return;
+    }
+
+    // The size of the photo, decoded by the browser, gives the size the result must have.
+    const decodeInPage = (bytes) => page.evaluate(async (b64) => {
+      const blob = await (await fetch(`data:application/octet-stream;base64,${b64}`)).blob();
+      const bitmap = await createImageBitmap(blob);
+      return { width: bitmap.width, height: bitmap.height };
+    }, bytes.toString('base64'));
+    const content = await decodeInPage(fs.readFileSync(photo));
+    page.on('framenavigated', (frame) => { if (frame === page.mainFrame()) pageErrors.push(`navigated to ${frame.url()}`); });
+
+    await page.setInputFiles('#content-input', photo);
+    await page.locator('#content-drop.filled').waitFor();
+    await page.setInputFiles('#style-input', painting);
+    await page.locator('#styles li').first().waitFor();
+
+    await page.selectOption('#model', 'squeezenet');
+    await page.fill('#size', String(SIZE));
+    await page.fill('#iterations', String(ITERATIONS));
+    await page.click('#start');
+
+    // At least two live preview updates while the job runs.
+    await page.waitForFunction(() => Number(document.getElementById('preview').dataset.previews) >= 2, null, { timeout: 120000 });
+    if (screenshots) await page.screenshot({ path: path.join(screenshots, 'studio-running.png'), fullPage: true });
+
+    await page.locator('#download').waitFor({ state: 'visible', timeout: 120000 });
+    const previews = Number(await page.getAttribute('#preview', 'data-previews'));
+    const updates = Number(await page.getAttribute('#preview', 'data-updates'));
+    const galleryItems = await page.locator('#gallery li.done').count();
+    if (galleryItems !== 1) fail(`expected one finished painting in the gallery, found ${galleryItems}`);
+    const chartDrawn = await page.evaluate(() => {
+      const c = document.getElementById('chart');
+      const pixels = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let inked = 0;
+      for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) inked++;
+      return inked;
+    });
+    if (chartDrawn < 500) fail(`the loss chart looks empty (${chartDrawn} drawn pixels)`);
+
+    // Download the result and decode it in the browser.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    const saved = path.join(work, download.suggestedFilename());
+    await download.saveAs(saved);
+    const bytes = fs.readFileSync(saved);
+    const decoded = await decodeInPage(bytes);
+    const scale = SIZE / Math.max(content.width, content.height);
+    const expected = { width: Math.round(content.width * scale), height: Math.round(content.height * scale) };
+    if (decoded.width !== expected.width || decoded.height !== expected.height)
+      fail(`downloaded image is ${decoded.width}x${decoded.height}, expected ${expected.width}x${expected.height}`);
+    const onDisk = fs.readdirSync(outputDir).filter((f) => f.endsWith('.png'));
+    if (onDisk.length !== 1 || onDisk[0] !== download.suggestedFilename())
+      fail(`output directory holds ${JSON.stringify(onDisk)}, expected the downloaded ${download.suggestedFilename()}`);
+    if (screenshots) await page.screenshot({ path: path.join(screenshots, 'studio-done.png'), fullPage: true });
+
+    // A corrupt image: the page says so and the server keeps running.
+    await page.setInputFiles('#content-input', {
+      name: 'broken.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('\xff\xd8\xff\xe0 this is no jpeg', 'latin1'),
+    });
+    await page.locator('#message').waitFor({ state: 'visible', timeout: 10000 });
+    const message = await page.textContent('#message-text');
+    if (!/broken\.jpg/.test(message) || !/damaged/.test(message)) fail(`unexpected error message: "${message}"`);
+    if (screenshots) await page.screenshot({ path: path.join(screenshots, 'studio-error.png'), fullPage: true });
+    const alive = await page.request.get(url + 'api/jobs');
+    if (!alive.ok()) fail('the server stopped answering after the corrupt upload');
+    if (pageErrors.length) fail(`JavaScript errors in the page: ${pageErrors.join('; ')}`);
+
+    console.log(`e2e: PASS in ${((Date.now() - started) / 1000).toFixed(1)} s: ${previews} live previews shown ` +
+      `(${updates} image updates with the result), result ${decoded.width}x${decoded.height}, ` +
+      `error shown: "${message}"`);
+  } catch (e) {
+    console.error(`server output:\n${log()}`);
+    throw e;
+  } finally {
+    if (browser) await browser.close();
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server.once('exit', resolve));
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(`e2e: FAIL: ${e.message}`);
+  process.exitCode = 1;
+});
