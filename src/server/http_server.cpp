@@ -46,11 +46,19 @@ std::optional<std::string> read_file(const fs::path& path) {
   return bytes.str();
 }
 
-fs::path fresh_upload_directory() {
-  std::random_device random;
-  return fs::temp_directory_path() /
-         ("impasto-serve-" + std::to_string(::getpid()) + "-" + std::to_string(random() % 1000000));
-}
+// The uploads of one server run; removed with the server, after the queue that reads them.
+struct UploadDirectory {
+  fs::path path;
+  UploadDirectory() {
+    std::random_device random;
+    path = fs::temp_directory_path() /
+           ("impasto-serve-" + std::to_string(::getpid()) + "-" + std::to_string(random() % 1000000));
+  }
+  ~UploadDirectory() {
+    std::error_code error;
+    fs::remove_all(path, error);
+  }
+};
 
 std::string host_of(const std::string& host_header) {
   if (!host_header.empty() && host_header.front() == '[') return host_header.substr(0, host_header.find(']') + 1);
@@ -80,7 +88,7 @@ bool is_loopback_host(const std::string& host) {
 
 struct StudioServer::Impl {
   ServeOptions options;
-  fs::path upload_dir;
+  UploadDirectory upload_dir;
   UploadStore uploads;
   EventLog events;
   JobQueue queue;
@@ -89,18 +97,12 @@ struct StudioServer::Impl {
 
   Impl(const ServeOptions& o, JobQueue::Runner runner)
       : options(o),
-        upload_dir(fresh_upload_directory()),
-        uploads(upload_dir, UploadLimits{o.max_upload_bytes, o.max_pixels}),
+        uploads(upload_dir.path, UploadLimits{o.max_upload_bytes, o.max_pixels}),
         queue(o.output_dir, events, std::move(runner)) {
     http.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
     http.set_payload_max_length(o.max_upload_bytes);
     http.set_keep_alive_timeout(2);
     routes();
-  }
-
-  ~Impl() {
-    std::error_code error;
-    fs::remove_all(upload_dir, error);
   }
 
   void routes() {

@@ -105,6 +105,10 @@ async function main() {
     await page.selectOption('#model', 'squeezenet');
     await page.fill('#size', String(SIZE));
     await page.fill('#iterations', String(ITERATIONS));
+    // A second tab follows the same queue.
+    const otherTab = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    await otherTab.goto(url);
+    await otherTab.locator('#connection.live').waitFor();
     await page.click('#start');
 
     // At least two live preview updates while the job runs.
@@ -116,6 +120,9 @@ async function main() {
     const updates = Number(await page.getAttribute('#preview', 'data-updates'));
     const galleryItems = await page.locator('#gallery li.done').count();
     if (galleryItems !== 1) fail(`expected one finished painting in the gallery, found ${galleryItems}`);
+    await otherTab.locator('#gallery li.done').waitFor({ timeout: 10000 });
+    const otherPreviews = Number(await otherTab.getAttribute('#preview', 'data-previews'));
+    if (otherPreviews < 2) fail(`the second tab showed ${otherPreviews} live previews, expected at least 2`);
     const chartDrawn = await page.evaluate(() => {
       const c = document.getElementById('chart');
       const pixels = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -153,7 +160,7 @@ async function main() {
     if (pageErrors.length) fail(`JavaScript errors in the page: ${pageErrors.join('; ')}`);
 
     console.log(`e2e: PASS in ${((Date.now() - started) / 1000).toFixed(1)} s: ${previews} live previews shown ` +
-      `(${updates} image updates with the result), result ${decoded.width}x${decoded.height}, ` +
+      `(${updates} image updates with the result; ${otherPreviews} in a second tab), result ${decoded.width}x${decoded.height}, ` +
       `error shown: "${message}"`);
   } catch (e) {
     console.error(`server output:\n${log()}`);
