@@ -1,5 +1,6 @@
 #include "server/event_log.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace impasto::server {

@@ -5,7 +5,6 @@
 
 #include <cctype>
 #include <fstream>
-#include <iostream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>

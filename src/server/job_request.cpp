@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "impasto/errors.h"
