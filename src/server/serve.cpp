@@ -1,22 +1,30 @@
 #include "server/serve.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <stdexcept>
 #include <thread>
 
-
 namespace impasto::server {
+namespace {
+
+// Ctrl-C and SIGTERM stop the server in an orderly way. The handler only writes a byte to a pipe
+// (async-signal-safe); a thread reading the pipe stops the server. Blocking the signals and
+// calling sigwait would not do: libraries start threads (OpenBLAS, OpenMP) before main.
+int stop_pipe[2] = {-1, -1};
+
+void on_stop_signal(int) {
+  const char byte = 1;
+  [[maybe_unused]] const ssize_t written = ::write(stop_pipe[1], &byte, 1);
+}
+
+}  // namespace
 
 int serve(const ServeOptions& options) {
-  // Ctrl-C and SIGTERM stop the server in an orderly way: block them here (threads started below
-  // inherit the mask) and wait for them on a thread of their own.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
   StudioServer server(options);
   const int port = server.bind();
   if (!is_loopback_host(options.host))
@@ -28,14 +36,20 @@ int serve(const ServeOptions& options) {
               std::filesystem::absolute(options.output_dir).c_str());
   std::fflush(stdout);
 
+  if (::pipe(stop_pipe) != 0) throw std::runtime_error("cannot create a pipe");
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
   std::thread waiter([&] {
-    int received = 0;
-    sigwait(&signals, &received);
+    char byte;
+    while (::read(stop_pipe[0], &byte, 1) < 0 && errno == EINTR) {
+    }
     server.stop();
   });
   server.run();
-  // run() may also end without a signal (accepting failed); wake the waiter so it can be joined.
-  pthread_kill(waiter.native_handle(), SIGTERM);
+  on_stop_signal(0);  // run() may also end without a signal: wake the waiter so it can be joined
   waiter.join();
   std::fprintf(stderr, "impasto serve: stopped\n");
   return 0;
