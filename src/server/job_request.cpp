@@ -16,11 +16,13 @@ namespace {
 constexpr size_t kMaxStyles = 8;
 constexpr int kMinSize = 32;
 
-const char* model_label(const std::string& name) {
+std::string model_label(const std::string& name) {
   if (name == "squeezenet") return "SqueezeNet (fast)";
+  if (name == "googlenet") return "GoogLeNet";
+  if (name == "resnet50") return "ResNet-50";
   if (name == "vgg19") return "VGG-19 (classic, slow)";
   if (name == "vgg16") return "VGG-16 (slow)";
-  return "";
+  return name;
 }
 
 double number(const nlohmann::json& request, const char* key, double fallback, double low, double high,
@@ -102,8 +104,10 @@ JobSpec parse_job_request(const nlohmann::json& request, const UploadStore& uplo
 }
 
 nlohmann::json available_models(const std::string& model_dir) {
+  std::vector<std::string> names = network_names();
+  std::stable_partition(names.begin(), names.end(), [](const std::string& n) { return n == "squeezenet"; });
   nlohmann::json models = nlohmann::json::array();
-  for (const auto& name : network_names()) {
+  for (const auto& name : names) {
     nlohmann::json entry{{"name", name}, {"label", model_label(name)}, {"available", true}};
     try {
       entry["detail"] = locate_weights(network_spec(name), "", model_dir).filename().string();
