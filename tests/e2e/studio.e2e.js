@@ -59,7 +59,12 @@ function startServer(outputDir) {
     };
     server.stdout.on('data', onData);
     server.stderr.on('data', onData);
-    server.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}:\n${output}`)); });
+    const exited = new Promise((done) => server.once('exit', (code, signal) => done(signal || code)));
+    exited.then((code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}:\n${output}`)); });
+    server.stopped = () => {
+      if (server.exitCode === null && server.signalCode === null) server.kill('SIGTERM');
+      return exited;
+    };
   });
 }
 
@@ -159,6 +164,11 @@ async function main() {
     if (!alive.ok()) fail('the server stopped answering after the corrupt upload');
     if (pageErrors.length) fail(`JavaScript errors in the page: ${pageErrors.join('; ')}`);
 
+    // Stopping the server (SIGTERM, as Ctrl-C) is orderly and keeps the finished painting.
+    const code = await server.stopped();
+    if (code !== 0) fail(`the server exited with ${code} on SIGTERM`);
+    if (!fs.existsSync(path.join(outputDir, onDisk[0]))) fail('the result is gone after the server stopped');
+
     console.log(`e2e: PASS in ${((Date.now() - started) / 1000).toFixed(1)} s: ${previews} live previews shown ` +
       `(${updates} image updates with the result; ${otherPreviews} in a second tab), result ${decoded.width}x${decoded.height}, ` +
       `error shown: "${message}"`);
@@ -167,8 +177,7 @@ async function main() {
     throw e;
   } finally {
     if (browser) await browser.close();
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
+    await server.stopped();
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
