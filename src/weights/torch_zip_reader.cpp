@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 
+#include "weights/state_dict_source.h"
 #include "weights/torch_pickle.h"
 
 namespace impasto {
@@ -25,51 +26,6 @@ const std::map<std::string, torch::ScalarType>& storage_types() {
       {"torch.ByteStorage", torch::kUInt8},    {"torch.BoolStorage", torch::kBool}};
   return types;
 }
-
-class TorchSource : public WeightSource {
- public:
-  TorchSource(std::string where, std::vector<std::string> keys, std::map<std::string, torch::Tensor> tensors)
-      : where_(std::move(where)), keys_(std::move(keys)), tensors_(std::move(tensors)) {}
-
-  std::vector<std::string> layers() const override {
-    std::vector<std::string> out;
-    for (const auto& k : keys_)
-      if (k.size() > 7 && k.compare(k.size() - 7, 7, ".weight") == 0 && tensors_.at(k).dim() == 4)
-        out.push_back(k.substr(0, k.size() - 7));
-    return out;
-  }
-
-  ConvParams conv(const std::string& layer) const override {
-    auto w = tensors_.find(layer + ".weight");
-    if (w == tensors_.end()) throw InputError("no layer '" + layer + "' in " + where_);
-    const torch::Tensor weight = checked(w->first, w->second, 4);
-    // A convolution built with bias=False has no bias entry; that equals a zero bias.
-    auto b = tensors_.find(layer + ".bias");
-    if (b == tensors_.end()) return {weight, torch::zeros({weight.size(0)})};
-    const torch::Tensor bias = checked(b->first, b->second, 1);
-    if (bias.size(0) != weight.size(0))
-      throw InputError(where_ + ": '" + b->first + "' has " + std::to_string(bias.size(0)) +
-                       " elements but the weight has " + std::to_string(weight.size(0)) + " output channels");
-    return {weight, bias};
-  }
-
-  std::string format() const override { return "PyTorch"; }
-
- private:
-  torch::Tensor checked(const std::string& key, const torch::Tensor& t, int64_t rank) const {
-    if (t.scalar_type() != torch::kFloat32)
-      throw InputError(where_ + ": '" + key + "' has dtype " + std::string(c10::toString(t.scalar_type())) +
-                       "; only float32 is supported");
-    if (t.dim() != rank)
-      throw InputError(where_ + ": '" + key + "' has rank " + std::to_string(t.dim()) + ", expected " +
-                       std::to_string(rank));
-    return t.contiguous();
-  }
-
-  std::string where_;
-  std::vector<std::string> keys_;
-  std::map<std::string, torch::Tensor> tensors_;
-};
 
 }  // namespace
 
@@ -114,14 +70,10 @@ std::unique_ptr<WeightSource> open_torch_weights(const std::filesystem::path& pa
     const std::string bytes(static_cast<const char*>(pkl.get()), pkl_size);
     Obj root = pickle::unpickle(bytes, load_storage);
     if (root->kind != PyObj::Kind::Dict) throw InputError("data.pkl does not hold a state dict");
-    std::vector<std::string> keys;
-    std::map<std::string, torch::Tensor> tensors;
-    for (const auto& [k, v] : root->dict) {
-      if (k->kind != PyObj::Kind::Str || v->kind != PyObj::Kind::Tensor) continue;
-      keys.push_back(k->s);
-      tensors[k->s] = v->tensor;
-    }
-    return std::make_unique<TorchSource>(where, std::move(keys), std::move(tensors));
+    std::vector<std::pair<std::string, torch::Tensor>> tensors;
+    for (const auto& [k, v] : root->dict)
+      if (k->kind == PyObj::Kind::Str && v->kind == PyObj::Kind::Tensor) tensors.emplace_back(k->s, v->tensor);
+    return make_state_dict_source(where, "PyTorch", std::move(tensors));
   } catch (const InputError& e) {
     throw InputError(where + ": " + e.what());
   } catch (const c10::Error& e) {

@@ -221,16 +221,27 @@ TEST(TorchZipReader, RejectsUnsupportedOpcode) {
                      {"unsupported pickle opcode 0x53", "byte 2"});
 }
 
-TEST(TorchZipReader, NonFloatWeightIsAnErrorOnlyWhenUsed) {
+TEST(TorchZipReader, ConvertsFloatingPointAndRejectsOtherDtypesWhenUsed) {
   TempDir dir;
   auto entries = kVggLike;
   entries[0].storage_type = "DoubleStorage";
+  entries[1].storage_type = "LongStorage";
   auto storages = vgg_like_storages();
   storages["0"] = std::string(120 * 8, '\0');
+  const double value = -2.5;
+  std::memcpy(&storages["0"][8 * 119], &value, 8);
+  storages["1"] = std::string(5 * 8, '\0');
   write_pth(dir / "w.pth", state_dict_pickle(entries), storages);
   auto src = open_torch_weights(dir / "w.pth");
   EXPECT_EQ(src->conv("features.2").weight.size(0), 3);
-  expect_input_error([&] { src->conv("features.0"); }, {"features.0.weight", "Double", "only float32"});
+  expect_input_error([&] { src->conv("features.0"); }, {"features.0.bias", "Long", "only floating-point"});
+
+  entries[1].storage_type = "FloatStorage";
+  storages["1"] = vgg_like_storages()["1"];
+  write_pth(dir / "w.pth", state_dict_pickle(entries), storages);
+  const ConvParams c0 = open_torch_weights(dir / "w.pth")->conv("features.0");
+  EXPECT_EQ(c0.weight.scalar_type(), torch::kFloat32);
+  EXPECT_FLOAT_EQ(c0.weight[4][3][1][2].item<float>(), -2.5f);
 
   entries[0].storage_type = "QInt8Storage";
   write_pth(dir / "w.pth", state_dict_pickle(entries), storages);

@@ -1,0 +1,17 @@
+#pragma once
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "weights/weight_source.h"
+
+namespace impasto {
+
+// A flat list of named tensors in PyTorch's state-dict conventions, as .pth and .safetensors files hold
+// them: a convolution is a 4-D "<layer>.weight" [out][in][kh][kw] with an optional 1-D "<layer>.bias",
+// named by its prefix ("features.0"). Floating-point tensors of any precision are handed out as
+// float32 copies; other dtypes are an error when used. `where` names the file in messages.
+std::unique_ptr<WeightSource> make_state_dict_source(std::string where, std::string format,
+                                                     std::vector<std::pair<std::string, torch::Tensor>> tensors);
+
+}  // namespace impasto
