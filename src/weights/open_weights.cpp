@@ -9,6 +9,7 @@
 #include "weights/caffemodel_reader.h"
 #include "weights/keras_h5_reader.h"
 #include "weights/mat_reader.h"
+#include "weights/safetensors_reader.h"
 #include "weights/tfjs_reader.h"
 #include "weights/torch_zip_reader.h"
 #include "weights/weight_source.h"
@@ -27,10 +28,11 @@ struct Format {
 };
 
 // Content wins over name: a file is matched by magic first, by extension only if no magic fits.
-const std::array<Format, 6> kFormats{{
+const std::array<Format, 7> kFormats{{
     {"MAT-file (level 5, .mat)", "MATLAB 5.0", {".mat", nullptr}, nullptr, open_mat_weights},
     {"PyTorch state dict (zip, .pth/.pt)", "PK\x03\x04", {".pth", ".pt"}, nullptr, open_torch_weights},
     {"Keras HDF5 (.h5/.hdf5)", "\x89HDF\r\n\x1a\n", {".h5", ".hdf5"}, nullptr, open_keras_h5_weights},
+    {"safetensors (.safetensors)", "", {".safetensors", nullptr}, nullptr, open_safetensors_weights},
     {"TensorFlow.js layers model (model.json or its directory)", "", {".json", nullptr}, "model.json",
      open_tfjs_weights},
     {"Caffe per-layer files (deploy.prototxt + weights/, or its directory)", "", {".prototxt", nullptr},
