@@ -3,6 +3,7 @@
 #include <impasto/errors.h>
 #include <matio.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 
@@ -58,50 +59,119 @@ const float* single_data(const matvar_t* v, const std::string& what) {
   return static_cast<const float*>(v->data);
 }
 
-ConvParams convert_layer(const matvar_t* cell, const std::string& where) {
-  if (element_count(cell) != 2)
-    throw InputError(where + ": expected a 1x2 cell {kernel, bias}, got a " + dims_text(cell) + " cell");
-  const matvar_t* k = Mat_VarGetCell(const_cast<matvar_t*>(cell), 0);
-  const matvar_t* b = Mat_VarGetCell(const_cast<matvar_t*>(cell), 1);
-  const float* kdata = single_data(k, where + " kernel");
-  const float* bdata = single_data(b, where + " bias");
+// The arrays of one convolution, owned by the variables the source keeps.
+struct ConvArrays {
+  const matvar_t* kernel;
+  const matvar_t* bias;
+  std::string where;  // file and layer, for messages
+};
+
+// Checks the arrays without converting them: a broken file fails when opened, not when used.
+void check_conv(const ConvArrays& c) {
+  single_data(c.kernel, c.where + " kernel");
+  single_data(c.bias, c.where + " bias");
   // MATLAB drops trailing singleton dimensions, so a [3,3,3,1] kernel is stored as rank 3.
-  if (k->rank < 2 || k->rank > 4)
-    throw InputError(where + ": kernel must be 4-D [kh,kw,in,out], got " + dims_text(k));
+  if (c.kernel->rank < 2 || c.kernel->rank > 4)
+    throw InputError(c.where + ": kernel must be 4-D [kh,kw,in,out], got " + dims_text(c.kernel));
+  const int64_t out = c.kernel->rank == 4 ? static_cast<int64_t>(c.kernel->dims[3]) : 1;
+  if (element_count(c.bias) != out)
+    throw InputError(c.where + ": bias has " + std::to_string(element_count(c.bias)) + " elements but the kernel " +
+                     dims_text(c.kernel) + " has " + std::to_string(out) + " output channels");
+}
+
+ConvParams convert(const ConvArrays& c) {
   int64_t dims[4] = {1, 1, 1, 1};
-  for (int d = 0; d < k->rank; ++d) dims[d] = static_cast<int64_t>(k->dims[d]);
+  for (int d = 0; d < c.kernel->rank; ++d) dims[d] = static_cast<int64_t>(c.kernel->dims[d]);
   const int64_t kh = dims[0], kw = dims[1], in = dims[2], out = dims[3];
-  if (element_count(b) != out)
-    throw InputError(where + ": bias has " + std::to_string(element_count(b)) + " elements but the kernel " +
-                     dims_text(k) + " has " + std::to_string(out) + " output channels");
   // Column-major [kh][kw][in][out] is row-major [out][in][kw][kh]; swap the last two.
   auto opts = torch::TensorOptions().dtype(torch::kFloat32);
-  torch::Tensor w =
-      torch::from_blob(const_cast<float*>(kdata), {out, in, kw, kh}, opts)
-          .permute({0, 1, 3, 2})
-          .clone(at::MemoryFormat::Contiguous);  // owns its data even when permute is a no-op (1x1)
-  torch::Tensor bias = torch::from_blob(const_cast<float*>(bdata), {out}, opts).clone();
+  torch::Tensor w = torch::from_blob(c.kernel->data, {out, in, kw, kh}, opts)
+                        .permute({0, 1, 3, 2})
+                        .clone(at::MemoryFormat::Contiguous);  // owns its data even when permute is a no-op (1x1)
+  torch::Tensor bias = torch::from_blob(c.bias->data, {out}, opts).clone();
   return {w, bias};
+}
+
+// {kernel, bias} from a 1x2 cell.
+ConvArrays cell_pair(const matvar_t* cell, const std::string& where) {
+  if (cell == nullptr || cell->class_type != MAT_C_CELL || element_count(cell) != 2)
+    throw InputError(where + ": expected a 1x2 cell {kernel, bias}, got " +
+                     (cell && cell->class_type == MAT_C_CELL ? "a " + dims_text(cell) + " cell" : "something else"));
+  return {Mat_VarGetCell(const_cast<matvar_t*>(cell), 0), Mat_VarGetCell(const_cast<matvar_t*>(cell), 1), where};
+}
+
+std::string char_text(const matvar_t* v) {
+  if (v == nullptr || v->class_type != MAT_C_CHAR || v->data == nullptr) return "";
+  const auto n = static_cast<size_t>(element_count(v));
+  std::string s;
+  if (v->data_type == MAT_T_UINT16 || v->data_type == MAT_T_UTF16 || v->data_type == MAT_T_INT16) {
+    const auto* p = static_cast<const uint16_t*>(v->data);
+    for (size_t i = 0; i < n; ++i) s += p[i] < 128 ? static_cast<char>(p[i]) : '?';
+  } else {
+    s.assign(static_cast<const char*>(v->data), std::min(n, v->nbytes));
+  }
+  return s;
+}
+
+const matvar_t* field(const matvar_t* s, const char* name) {
+  return Mat_VarGetStructFieldByName(const_cast<matvar_t*>(s), name, 0);
+}
+
+// MatConvNet (SimpleNN): `layers` is a cell of structs {name, type, weights = {filter, bias}}, or
+// {name, type, filters, biases} in older releases. Only type 'conv' has weights; fully connected
+// layers are convolutions there too.
+bool is_matconvnet_layers(const matvar_t* var) {
+  if (var->name == nullptr || std::string(var->name) != "layers" || var->class_type != MAT_C_CELL) return false;
+  const matvar_t* first = element_count(var) > 0 ? Mat_VarGetCell(const_cast<matvar_t*>(var), 0) : nullptr;
+  return first != nullptr && first->class_type == MAT_C_STRUCT;
+}
+
+void add_matconvnet_layers(const matvar_t* layers, const std::string& where,
+                           std::vector<std::pair<std::string, ConvArrays>>& out) {
+  for (int64_t i = 0; i < element_count(layers); ++i) {
+    const matvar_t* s = Mat_VarGetCell(const_cast<matvar_t*>(layers), static_cast<int>(i));
+    const std::string at = where + ", layers{" + std::to_string(i + 1) + "}";
+    if (s == nullptr || s->class_type != MAT_C_STRUCT) throw InputError(at + " is not a struct");
+    if (char_text(field(s, "type")) != "conv") continue;
+    const std::string name = char_text(field(s, "name"));
+    if (name.empty()) throw InputError(at + ": a conv layer without a 'name'");
+    const std::string layer = at + " '" + name + "'";
+    if (const matvar_t* weights = field(s, "weights")) {
+      out.emplace_back(name, cell_pair(weights, layer + " weights"));
+    } else if (field(s, "filters") != nullptr) {
+      out.emplace_back(name, ConvArrays{field(s, "filters"), field(s, "biases"), layer});
+    } else {
+      throw InputError(layer + ": a conv layer with neither 'weights' nor 'filters'");
+    }
+  }
 }
 
 class MatSource : public WeightSource {
  public:
-  MatSource(std::filesystem::path path, std::vector<std::string> order,
-            std::map<std::string, ConvParams> params)
-      : path_(std::move(path)), order_(std::move(order)), params_(std::move(params)) {}
+  MatSource(std::filesystem::path path, std::vector<MatVarPtr> vars,
+            std::vector<std::pair<std::string, ConvArrays>> convs)
+      : path_(std::move(path)), vars_(std::move(vars)) {
+    for (auto& [name, arrays] : convs) {
+      check_conv(arrays);
+      if (!convs_.emplace(name, arrays).second)
+        throw InputError("MAT-file " + path_.string() + " has two layers named '" + name + "'");
+      order_.push_back(name);
+    }
+  }
 
   std::vector<std::string> layers() const override { return order_; }
   ConvParams conv(const std::string& layer) const override {
-    auto it = params_.find(layer);
-    if (it == params_.end()) throw InputError("no layer '" + layer + "' in MAT-file " + path_.string());
-    return it->second;
+    auto it = convs_.find(layer);
+    if (it == convs_.end()) throw InputError("no layer '" + layer + "' in MAT-file " + path_.string());
+    return convert(it->second);
   }
   std::string format() const override { return "MAT-file"; }
 
  private:
   std::filesystem::path path_;
+  std::vector<MatVarPtr> vars_;  // the arrays below point into these
   std::vector<std::string> order_;
-  std::map<std::string, ConvParams> params_;
+  std::map<std::string, ConvArrays> convs_;
 };
 
 }  // namespace
@@ -114,17 +184,20 @@ std::unique_ptr<WeightSource> open_mat_weights(const std::filesystem::path& path
     throw InputError(where + " is not a level-5 MAT-file (v7.3/HDF5 and v4 are not supported)");
   check_complete(path, where);
 
-  std::vector<std::string> order;
-  std::map<std::string, ConvParams> params;
-  // Non-cell variables (metadata and the like) are not layers and are skipped.
+  std::vector<MatVarPtr> vars;
+  std::vector<std::pair<std::string, ConvArrays>> convs;
+  // Other variables (metadata, MatConvNet's `meta`) are not layers and are skipped.
   while (MatVarPtr var{Mat_VarReadNext(mat.get())}) {
     if (var->class_type != MAT_C_CELL || var->name == nullptr) continue;
-    const std::string name = var->name;
-    params[name] = convert_layer(var.get(), where + ", layer '" + name + "'");
-    order.push_back(name);
+    if (is_matconvnet_layers(var.get()))
+      add_matconvnet_layers(var.get(), where, convs);
+    else  // one top-level 1x2 cell {kernel, bias} per layer, named after it
+      convs.emplace_back(var->name, cell_pair(var.get(), where + ", layer '" + std::string(var->name) + "'"));
+    vars.push_back(std::move(var));
   }
-  if (order.empty()) throw InputError(where + " holds no layers (top-level 1x2 cells {kernel, bias})");
-  return std::make_unique<MatSource>(path, std::move(order), std::move(params));
+  if (convs.empty())
+    throw InputError(where + " holds no layers (top-level 1x2 cells {kernel, bias}, or MatConvNet's `layers`)");
+  return std::make_unique<MatSource>(path, std::move(vars), std::move(convs));
 }
 
 }  // namespace impasto

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "matconvnet_writer.h"
+#include "vgg19_reference.h"
 #include "weights/weight_source.h"
 #include "weights_test_util.h"
 
@@ -11,7 +13,10 @@ namespace impasto {
 namespace {
 
 using testing::expect_input_error;
+using testing::MatConvNetLayer;
+using testing::MatConvNetOptions;
 using testing::TempDir;
+using testing::write_matconvnet;
 
 struct Array {
   std::vector<size_t> dims;
@@ -160,6 +165,111 @@ TEST(MatReader, RealSqueezeNet) {
   const auto w = src->conv("conv1").weight;
   EXPECT_TRUE(torch::isfinite(w).all().item<bool>());
   EXPECT_GT(w.abs().sum().item<float>(), 1.0f);
+}
+
+torch::Tensor ramp_tensor(std::vector<int64_t> shape, float start) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return (torch::arange(n, torch::kFloat32) + start).reshape(shape);
+}
+
+// filter [kh=2][kw=3][in=4][out=5] as MATLAB indexes it; conv1_2 has one output channel, which
+// MATLAB would store as a rank-3 array.
+std::vector<MatConvNetLayer> matconvnet_layers() {
+  return {{"conv1_1", "conv", ramp_tensor({2, 3, 4, 5}, 0), ramp_tensor({5}, 100)},
+          {"relu1_1", "relu", {}, {}},
+          {"conv1_2", "conv", ramp_tensor({3, 2, 5, 1}, -50), ramp_tensor({1}, 7)},
+          {"pool1", "pool", {}, {}}};
+}
+
+TEST(MatReader, ReadsMatConvNetLayersInPyTorchLayout) {
+  for (bool old_fields : {false, true})
+    for (bool bias_row : {false, true})
+      for (bool compress : {false, true}) {
+        SCOPED_TRACE("old fields " + std::to_string(old_fields) + ", bias row " + std::to_string(bias_row) +
+                     ", compressed " + std::to_string(compress));
+        TempDir dir;
+        const auto layers = matconvnet_layers();
+        write_matconvnet(dir / "net.mat", layers, MatConvNetOptions{old_fields, bias_row, compress});
+        auto src = open_weights(dir / "net.mat");
+        EXPECT_EQ(src->format(), "MAT-file");
+        EXPECT_EQ(src->layers(), (std::vector<std::string>{"conv1_1", "conv1_2"}));
+        const ConvParams a = src->conv("conv1_1");
+        ASSERT_EQ(a.weight.sizes(), (torch::IntArrayRef{5, 4, 2, 3}));
+        EXPECT_TRUE(a.weight.is_contiguous());
+        auto w = a.weight.accessor<float, 4>();
+        auto f = layers[0].filter.accessor<float, 4>();
+        for (int o = 0; o < 5; ++o)
+          for (int i = 0; i < 4; ++i)
+            for (int y = 0; y < 2; ++y)
+              for (int x = 0; x < 3; ++x) ASSERT_EQ(w[o][i][y][x], f[y][x][i][o]) << o << i << y << x;
+        EXPECT_FLOAT_EQ(a.weight[1][2][1][0].item<float>(), 71.0f);  // filter(2,1,3,2) in MATLAB
+        EXPECT_TRUE(torch::equal(a.bias, ramp_tensor({5}, 100)));
+        const ConvParams b = src->conv("conv1_2");
+        ASSERT_EQ(b.weight.sizes(), (torch::IntArrayRef{1, 5, 3, 2}));
+        EXPECT_FLOAT_EQ(b.weight[0][4][2][1].item<float>(), -50.0f + (2 * 2 + 1) * 5 + 4);
+        EXPECT_FLOAT_EQ(b.bias[0].item<float>(), 7.0f);
+        expect_input_error([&] { src->conv("relu1_1"); }, {"no layer 'relu1_1'", "net.mat"});
+      }
+}
+
+TEST(MatReader, MatConvNetRejectsMalformedLayers) {
+  TempDir dir;
+  auto layers = matconvnet_layers();
+  layers[2].bias = ramp_tensor({2}, 0);
+  write_matconvnet(dir / "w.mat", layers);
+  expect_input_error([&] { open_weights(dir / "w.mat"); },
+                     {"w.mat", "layers{3} 'conv1_2'", "bias has 2 elements", "1 output channels"});
+
+  layers = matconvnet_layers();
+  layers[0].filter = ramp_tensor({2, 3, 4, 5, 2}, 0);
+  write_matconvnet(dir / "w.mat", layers);
+  expect_input_error([&] { open_weights(dir / "w.mat"); }, {"'conv1_1'", "kernel must be 4-D", "2x3x4x5x2"});
+
+  layers = matconvnet_layers();
+  layers[0].bias = torch::Tensor();  // a weights cell with the filter only
+  write_matconvnet(dir / "w.mat", layers);
+  expect_input_error([&] { open_weights(dir / "w.mat"); }, {"'conv1_1' weights", "expected a 1x2 cell", "1x1"});
+  write_matconvnet(dir / "w.mat", layers, MatConvNetOptions{true, false, false});
+  expect_input_error([&] { open_weights(dir / "w.mat"); }, {"'conv1_1' bias", "not a real single-precision"});
+
+  layers = matconvnet_layers();
+  layers[1].type = "conv";  // a conv layer with no weights at all
+  write_matconvnet(dir / "w.mat", layers);
+  expect_input_error([&] { open_weights(dir / "w.mat"); }, {"layers{2} 'relu1_1'", "neither 'weights' nor 'filters'"});
+
+  layers = matconvnet_layers();
+  layers[2].name = "conv1_1";
+  write_matconvnet(dir / "w.mat", layers);
+  expect_input_error([&] { open_weights(dir / "w.mat"); }, {"two layers named 'conv1_1'"});
+}
+
+TEST(MatReader, MatConvNetRejectsTruncatedFile) {
+  for (bool compress : {false, true}) {
+    TempDir dir;
+    write_matconvnet(dir / "w.mat", matconvnet_layers(), MatConvNetOptions{false, false, compress});
+    const std::string bytes = testing::read_bytes(dir / "w.mat");
+    testing::write_bytes(dir / "w.mat", bytes.substr(0, bytes.size() - 30));
+    expect_input_error([&] { open_weights(dir / "w.mat"); }, {"w.mat", "truncated"});
+  }
+}
+
+TEST(MatReader, RealVgg19AsMatConvNetMatchesTfjs) {
+  const auto& convs = testing::vgg19_partial_convs();
+  if (convs.empty()) GTEST_SKIP() << testing::vgg19_partial_dir() << " not present";
+  std::vector<MatConvNetLayer> layers;
+  for (const auto& c : convs) {
+    layers.push_back({c.matconvnet, "conv", c.params.weight.permute({2, 3, 1, 0}), c.params.bias});
+    layers.push_back({"relu" + c.matconvnet.substr(4), "relu", {}, {}});
+  }
+  TempDir dir;
+  write_matconvnet(dir / "imagenet-vgg-verydeep-19.mat", layers, MatConvNetOptions{false, false, true});
+  auto src = open_weights(dir / "imagenet-vgg-verydeep-19.mat");
+  ASSERT_EQ(src->format(), "MAT-file");
+  ASSERT_EQ(src->layers().size(), convs.size());
+  EXPECT_EQ(src->layers().front(), "conv1_1");
+  EXPECT_TRUE(torch::equal(src->conv("conv3_4").weight, convs.back().params.weight));
+  testing::expect_vgg19_features_match_tfjs(*src);
 }
 
 }  // namespace
