@@ -1,17 +1,13 @@
 #include "weights/safetensors_reader.h"
 
-#include <fcntl.h>
 #include <impasto/errors.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "weights/conv_params.h"
+#include "weights/mapped_file.h"
 #include "weights/state_dict_source.h"
 
 namespace impasto {
@@ -19,33 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-// The file mapped read-only; tensors are views into it and keep it mapped, so nothing is read
-// before it is used and nothing is held twice.
-class Mapping {
- public:
-  Mapping(const fs::path& path, const std::string& where) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw InputError(where + " cannot be read: " + std::strerror(errno));
-    struct stat st {};
-    if (::fstat(fd, &st) == 0) size_ = static_cast<uint64_t>(st.st_size);
-    if (size_ > 0) data_ = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-    const int error = errno;
-    ::close(fd);
-    if (data_ == MAP_FAILED) throw InputError(where + " cannot be mapped: " + std::strerror(error));
-  }
-  Mapping(const Mapping&) = delete;
-  Mapping& operator=(const Mapping&) = delete;
-  ~Mapping() {
-    if (data_ != MAP_FAILED && data_ != nullptr) ::munmap(data_, size_);
-  }
-  const char* data() const { return static_cast<const char*>(data_); }
-  uint64_t size() const { return size_; }
-
- private:
-  void* data_ = nullptr;
-  uint64_t size_ = 0;
-};
 
 constexpr uint64_t kMaxHeader = 100'000'000;  // the format's own limit
 
@@ -95,7 +64,8 @@ Entry parse_entry(const std::string& name, const json& j, uint64_t data_size, co
 
 std::unique_ptr<WeightSource> open_safetensors_weights(const fs::path& path) {
   const std::string where = "safetensors file " + path.string();
-  auto file = std::make_shared<const Mapping>(path, where);
+  // Tensors are views into the mapping and keep it alive: nothing is read before it is used.
+  auto file = std::make_shared<const MappedFile>(path);
   if (file->size() < 8)
     throw InputError(where + " is truncated: " + std::to_string(file->size()) +
                      " bytes, less than its 8-byte header length");
