@@ -66,8 +66,15 @@ NetworkSpec vgg(const std::string& name, const std::vector<int>& convs_per_block
     spec.nodes.push_back(pool("pool" + std::to_string(b + 1), 2, 2, false));
     feature_index += 1;
   }
-  const std::string file = name == "vgg19" ? "vgg19-dcbb9e9d.pth" : "vgg16-397923af.pth";  // torchvision's
-  spec.default_weights = {name + "/" + file, file, name + "/model.json"};
+  // The usual names of the public distributions: torchvision, Caffe, MatConvNet, Keras, TF.js.
+  const std::string depth = name.substr(3);
+  const std::vector<std::string> files = {name == "vgg19" ? "vgg19-dcbb9e9d.pth" : "vgg16-397923af.pth",
+                                          "VGG_ILSVRC_" + depth + "_layers.caffemodel",
+                                          "imagenet-vgg-verydeep-" + depth + ".mat",
+                                          name + "_weights_tf_dim_ordering_tf_kernels_notop.h5", "model.json"};
+  for (const auto& file : files) spec.default_weights.push_back(name + "/" + file);
+  for (const auto& file : files) spec.default_weights.push_back(file);
+  spec.default_weights.pop_back();  // a bare model.json could be any network
   if (name == "vgg19") spec.default_weights.push_back("vgg19-partial/model.json");
   spec.default_content_layers = "relu4_2";
   spec.default_style_layers = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1";
@@ -198,7 +205,9 @@ NetworkSpec resnet50() {
       in = out;
     }
   }
-  spec.default_weights = {"resnet50/model.json", "ResNet50/model.json"};
+  spec.default_weights = {"resnet50/model.json", "ResNet50/model.json",
+                          "resnet50/resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
+                          "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5"};
   spec.default_content_layers = "res4a";
   spec.default_style_layers = "conv1,res2c,res3d,res4f";
   return spec;
