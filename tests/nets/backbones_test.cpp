@@ -79,6 +79,43 @@ TEST(Backbones, BatchNormIsFoldedIntoTheConvolution) {
   EXPECT_THROW(Network(spec, &weights, {"c"}), InputError);
 }
 
+TEST(Backbones, LocalResponseNormIsCaffes) {
+  // A one-node network: the LRN of the (mean-free, 0..255-scaled) image, checked against the formula.
+  NetworkSpec spec;
+  spec.name = "lrn";
+  spec.bgr = false;
+  spec.mean_bgr = {0, 0, 0};
+  NodeSpec conv;
+  conv.name = "c";
+  conv.weight_names = {"c"};
+  conv.in_channels = 3;
+  conv.out_channels = 7;
+  conv.relu = false;
+  NodeSpec lrn;
+  lrn.name = "norm";
+  lrn.op = NodeOp::LocalResponseNorm;
+  lrn.lrn_size = 5;
+  lrn.lrn_alpha = 0.01;
+  lrn.lrn_beta = 0.75;
+  lrn.lrn_k = 2.0;
+  spec.nodes = {conv, lrn};
+  torch::manual_seed(4);
+  MemoryWeights weights;
+  weights.convs["c"] = {torch::randn({7, 3, 1, 1}, torch::kDouble) * 0.01, torch::zeros({7}, torch::kDouble)};
+  NetworkConfig config;
+  config.dtype = torch::kDouble;
+  Network network(spec, &weights, {"c", "norm"}, config);
+  torch::NoGradGuard no_grad;
+  auto taps = network.forward(torch::rand({1, 3, 5, 4}, torch::kDouble));
+  const torch::Tensor x = taps.at("c").contiguous(), y = taps.at("norm").contiguous();
+  for (int64_t c = 0; c < 7; ++c) {
+    torch::Tensor sum = torch::zeros_like(x[0][0]);
+    for (int64_t d = std::max<int64_t>(0, c - 2); d <= std::min<int64_t>(6, c + 2); ++d) sum += x[0][d] * x[0][d];
+    const torch::Tensor expected = x[0][c] / (2.0 + 0.01 / 5 * sum).pow(0.75);
+    EXPECT_TRUE(torch::allclose(y[0][c], expected, 1e-12, 1e-12)) << "channel " << c;
+  }
+}
+
 TEST(Backbones, ShapesOfEveryTapMatchTheComputation) {
   for (const std::string name : {"googlenet", "resnet50"}) {
     const NetworkSpec& spec = network_spec(name);
