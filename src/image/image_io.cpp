@@ -24,10 +24,12 @@ torch::Tensor from_mat(const cv::Mat& bgr) {
   return torch::from_blob(rgb.data, {rgb.rows, rgb.cols, 3}, torch::kFloat).permute({2, 0, 1}).unsqueeze(0).clone(at::MemoryFormat::Contiguous);
 }
 
-cv::Mat to_mat(const torch::Tensor& image) {
-  torch::Tensor hwc = image.detach().to(torch::kCPU, torch::kFloat).squeeze(0).clamp(0, 1).mul(255).round()
-                          .to(torch::kUInt8).permute({1, 2, 0}).contiguous();
-  cv::Mat rgb(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_8UC3, hwc.data_ptr());
+cv::Mat to_mat(const torch::Tensor& image, int bit_depth = 8) {
+  const bool deep = bit_depth == 16;
+  torch::Tensor hwc = image.detach().to(torch::kCPU, torch::kFloat).squeeze(0).clamp(0, 1).mul(deep ? 65535 : 255)
+                          .round().to(deep ? torch::kInt32 : torch::kUInt8).permute({1, 2, 0}).contiguous();
+  cv::Mat rgb(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), deep ? CV_32SC3 : CV_8UC3, hwc.data_ptr());
+  if (deep) rgb.convertTo(rgb, CV_16UC3);  // torch has no uint16
   cv::Mat bgr;
   cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
   return bgr;
@@ -101,11 +103,11 @@ void check_writable_image_path(const std::string& path) {
     throw InputError("cannot write '" + path + "': directory '" + parent.string() + "' does not exist");
 }
 
-void save_image(const torch::Tensor& image, const std::string& path) {
+void save_image(const torch::Tensor& image, const std::string& path, int bit_depth) {
   const fs::path temporary = temporary_sibling(path);
   bool written = false;
   try {
-    written = cv::imwrite(temporary.string(), to_mat(image));
+    written = cv::imwrite(temporary.string(), to_mat(image, bit_depth));
   } catch (const cv::Exception& e) {
     written = false;
   }

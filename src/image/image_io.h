@@ -17,8 +17,8 @@ torch::Tensor resize_to(const torch::Tensor& image, int64_t height, int64_t widt
 void check_writable_image_path(const std::string& path);
 
 // Writes [1,3,H,W] RGB 0..1 (clamped) through a temporary file renamed into place, so that a
-// failed or interrupted run never leaves a partial image.
-void save_image(const torch::Tensor& image, const std::string& path);
+// failed or interrupted run never leaves a partial image. bit_depth 16 (PNG, TIFF) keeps 1/65535 steps.
+void save_image(const torch::Tensor& image, const std::string& path, int bit_depth = 8);
 
 // [1,3,H,W] RGB 0..1 (clamped) encoded as 8-bit PNG bytes (for previews).
 std::string encode_png(const torch::Tensor& image);
