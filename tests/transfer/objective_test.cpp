@@ -58,6 +58,24 @@ TEST_F(GradientCheck, TotalVariationLoss) { EXPECT_LT(relative_error(objective_c
 TEST_F(GradientCheck, BlendedStyleLoss) { EXPECT_LT(relative_error(objective_config(0, 1, 0), 2), 1e-3); }
 TEST_F(GradientCheck, AllLossesTogether) { EXPECT_LT(relative_error(objective_config(2, 5, 0.5), 2), 1e-3); }
 
+// Every --style-loss statistic, plain and guided by regions (masks over the output and the styles).
+class StatisticGradientCheck : public GradientCheck, public ::testing::WithParamInterface<std::string> {};
+TEST_P(StatisticGradientCheck, StyleLoss) {
+  ObjectiveConfig c = objective_config(0, 1, 0);
+  c.style_statistic = GetParam();
+  EXPECT_LT(relative_error(c, 2), 1e-3);
+}
+TEST_P(StatisticGradientCheck, GuidedStyleLoss) {
+  ObjectiveConfig c = objective_config(0, 1, 0);
+  c.style_statistic = GetParam();
+  torch::manual_seed(9);
+  const torch::Tensor left = (torch::arange(36, torch::kDouble) < 20).to(torch::kDouble).view({1, 1, 1, 36}).expand({1, 1, 40, 36});
+  c.style_regions = {{"left", left, 0.6, {{0, torch::rand({1, 1, 40, 36}, torch::kDouble), 1.0}}},
+                     {"right", 1 - left, 0.4, {{0, {}, 1.0}, {1, {}, 2.0}}}};
+  EXPECT_LT(relative_error(c, 2), 1e-3);
+}
+INSTANTIATE_TEST_SUITE_P(Statistics, StatisticGradientCheck, ::testing::Values("gram", "meancov", "wasserstein"));
+
 ObjectiveConfig squeezenet_config(const std::string& content_layers, double content_weight) {
   const NetworkSpec& spec = network_spec("squeezenet");
   ObjectiveConfig c;
