@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "impasto/errors.h"
+#include "options_controls.h"
 
 namespace impasto {
 
@@ -34,7 +35,16 @@ void to_json(nlohmann::json& j, const Options& o) {
                      {"model_dir", o.model_dir},
                      {"device", o.device},
                      {"threads", o.threads},
-                     {"report", o.report}};
+                     {"report", o.report},
+                     {"preserve_colors", o.preserve_colors},
+                     {"style_masks", o.style_masks},
+                     {"content_mask", o.content_mask},
+                     {"style_maps", o.style_maps},
+                     {"content_map", o.content_map},
+                     {"style_loss", o.style_loss},
+                     {"bit_depth", o.bit_depth},
+                     {"animate", o.animate},
+                     {"animate_every", o.animate_every}};
 }
 
 void validate(const Options& o) {
@@ -61,6 +71,7 @@ void validate(const Options& o) {
   require(o.device == "cpu" || o.device == "cuda", "--device must be cpu or cuda, got '" + o.device + "'");
   require(o.threads >= 0, "--threads must not be negative");
   require(!o.output.empty(), "--output must name a file");
+  validate_controls(o);
 }
 
 }  // namespace impasto

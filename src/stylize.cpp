@@ -9,14 +9,18 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "image/animation.h"
+#include "image/colour_preservation.h"
 #include "image/image_io.h"
 #include "impasto/errors.h"
 #include "nets/model_locator.h"
 #include "nets/network.h"
 #include "optim/optimize.h"
+#include "report/loss_breakdown.h"
 #include "runtime/cpu_allocator.h"
 #include "runtime/cpu_runtime.h"
 #include "transfer/objective.h"
+#include "transfer/spatial_control.h"
 #include "weights/weight_source.h"
 
 namespace impasto {
@@ -60,6 +64,7 @@ int64_t peak_memory_bytes() {
 RunResult stylize(const Options& options, const RunCallbacks& callbacks) {
   validate(options);
   check_writable_image_path(options.output);
+  if (!options.animate.empty()) check_animation_path(options.animate);
   prepare_cpu_runtime(options.threads);
   const torch::Device device = parse_device(options.device);
   const NetworkSpec& spec = network_spec(options.model);
@@ -73,6 +78,7 @@ RunResult stylize(const Options& options, const RunCallbacks& callbacks) {
   objective_config.style_weight = options.style_weight;
   objective_config.tv_weight = options.tv_weight;
   objective_config.normalize_gradients = options.normalize_gradients;
+  objective_config.style_statistic = options.style_loss;
 
   RunResult result;
   result.network = spec.name;
@@ -88,11 +94,19 @@ RunResult stylize(const Options& options, const RunCallbacks& callbacks) {
   }
   result.output_height = static_cast<int>(height);
   result.output_width = static_cast<int>(width);
+  const ColourPreservation colours(options.preserve_colors, content);
+  content = colours.content();
   std::vector<torch::Tensor> styles;
   const int style_size = std::max(1, static_cast<int>(std::lround(options.size * options.style_scale)));
   for (const auto& path : options.styles)
-    styles.push_back(resize_longest(load_image(path, "style image"), style_size).to(device));
+    styles.push_back(colours.style(resize_longest(load_image(path, "style image"), style_size).to(device)));
+  const SpatialControl spatial = load_spatial_control(options, height, width, styles);
+  objective_config.style_regions = spatial.regions;
   torch::Tensor image = initial_image(options, content, height, width, device);
+  // What the objective sees and what is written: black areas of the masks show the content, and
+  // --preserve-colors gives the written image the content's colours.
+  auto seen = [&](const torch::Tensor& x) { return spatial.composite(x, content); };
+  auto output_image = [&](const torch::Tensor& x) { return colours.finish(seen(x.detach())); };
 
   // "--model-file random": untrained weights, for timing and memory measurements only.
   const bool random_weights = options.model_file == "random";
@@ -109,7 +123,6 @@ RunResult stylize(const Options& options, const RunCallbacks& callbacks) {
   network->check_input_size(height, width);
   for (const auto& style : styles) network->check_input_size(style.size(2), style.size(3));
   Objective objective(*network, objective_config, content, styles, options.style_blend);
-  styles.clear();
   release_cached_cpu_memory();  // blocks of the one-off target computation, sized unlike an iteration's
 
   OptimizerConfig optimizer_config;
@@ -124,23 +137,35 @@ RunResult stylize(const Options& options, const RunCallbacks& callbacks) {
   auto record = [&](int iteration, const LossValues& losses) {
     return IterationRecord{iteration, losses.content, losses.style, losses.tv, losses.total, elapsed()};
   };
-  optimize(image, optimizer_config, [&](const torch::Tensor& x) { return objective.evaluate(x); },
+  std::unique_ptr<AnimationWriter> animation;
+  if (!options.animate.empty()) {
+    animation = AnimationWriter::open(options.animate, width, height, 10);
+    animation->add(output_image(image));
+  }
+  optimize(image, optimizer_config, [&](const torch::Tensor& x) { return objective.evaluate(seen(x)); },
            [&](int iteration, const LossValues& losses, const torch::Tensor& current) {
              result.iterations.push_back(record(iteration, losses));
              if (callbacks.on_iteration) callbacks.on_iteration(result.iterations.back(), options.iterations);
              if (options.save_every > 0 && iteration % options.save_every == 0)
-               save_image(current, snapshot_path(options.output, iteration));
+               save_image(output_image(current), snapshot_path(options.output, iteration), options.bit_depth);
+             if (animation && iteration % options.animate_every == 0) animation->add(output_image(current));
              if (callbacks.on_preview && callbacks.preview_every > 0 && iteration % callbacks.preview_every == 0)
-               callbacks.on_preview(iteration, encode_png(current));
+               callbacks.on_preview(iteration, encode_png(output_image(current)));
              if (callbacks.cancelled && callbacks.cancelled()) throw RunCancelled();
              return true;
            });
 
   image.requires_grad_(true);
-  result.final = record(static_cast<int>(result.iterations.size()), objective.evaluate(image));
+  result.final = record(static_cast<int>(result.iterations.size()), objective.evaluate(seen(image)));
+  record_loss_breakdown(result, options, objective_config, objective, *network, styles, seen(image));
   image.requires_grad_(false);
-  save_image(image, options.output);
-  if (callbacks.on_preview) callbacks.on_preview(result.final.iteration, encode_png(image));
+  const torch::Tensor written = output_image(image);
+  save_image(written, options.output, options.bit_depth);
+  if (animation) {
+    if (result.final.iteration % options.animate_every != 0) animation->add(written);
+    animation->finish();
+  }
+  if (callbacks.on_preview) callbacks.on_preview(result.final.iteration, encode_png(written));
   result.peak_memory_bytes = peak_memory_bytes();
   if (!options.report.empty()) write_file_atomically(options.report, run_report(options, result).dump(2) + "\n");
   return result;
@@ -161,6 +186,7 @@ nlohmann::json run_report(const Options& options, const RunResult& result) {
   for (const auto& r : result.iterations) report["iterations"].push_back(losses(r));
   report["final"] = losses(result.final);
   report["final"]["peak_memory_bytes"] = result.peak_memory_bytes;
+  add_loss_breakdown(report, result);
   return report;
 }
 

@@ -42,6 +42,17 @@ struct Options {
   std::string device = "cpu";          // cpu | cuda
   int threads = 0;                     // 0: all cores
   std::string report;                  // JSON run record; empty: none
+
+  // Artistic controls (README "Controls").
+  std::string preserve_colors;         // "" | luminance | histogram
+  std::vector<std::string> style_masks;  // one grey image per style: where in the output it applies
+  std::string content_mask;            // grey image: where the output is stylised (black: the photo)
+  std::vector<std::string> style_maps;   // one colour-coded map per style (semantic regions)
+  std::string content_map;             // colour-coded map of the output, matched to the style maps
+  std::string style_loss = "gram";     // gram | meancov | wasserstein
+  int bit_depth = 8;                   // 8 | 16 (16: .png and .tif only)
+  std::string animate;                 // .gif or .mp4 of the run; empty: none
+  int animate_every = 10;              // a frame every N iterations
 };
 
 void to_json(nlohmann::json& j, const Options& options);

@@ -25,6 +25,16 @@ struct RunResult {
   std::vector<IterationRecord> iterations;
   IterationRecord final;                        // losses of the written image
   int64_t peak_memory_bytes = 0;
+
+  // The resolved weights (what multiplies each layer's normalised loss; the styles' blend shares)
+  // and the written image's losses by layer, by style (blends of several styles) and by region
+  // (masks and maps).
+  struct WeightedLoss {
+    std::string name;  // layer, style file or region
+    double weight = 0, loss = 0;
+  };
+  std::string style_loss;
+  std::vector<WeightedLoss> content_layers, style_layers, styles, style_regions;
 };
 
 struct RunCallbacks {

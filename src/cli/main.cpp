@@ -7,6 +7,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/control_options.h"
 #include "cli/serve_command.h"
 #include "report/progress.h"
 #include "image/image_io.h"
@@ -60,6 +61,7 @@ void add_transfer_options(CLI::App& command, impasto::Options& o, bool texture) 
   command.add_option("--device", o.device, "cpu or cuda")->capture_default_str();
   command.add_option("--threads", o.threads, "CPU threads (0: all cores)")->capture_default_str();
   command.add_option("--report", o.report, "write a JSON record of the run to this file");
+  impasto::add_control_options(command, o, texture);
 }
 
 int run_transfer(const impasto::Options& options) {

@@ -195,7 +195,15 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"UnknownNetwork", "--model alexnet", "unknown network 'alexnet'"},
         BadInput{"BadOutputType", "--output {dir}/out.xyz", "unsupported image type"},
         BadInput{"BlendCountMismatch", "--style-blend 1,2", "--style-blend"},
-        BadInput{"MissingRequired", "RAW stylize --style " + image("starry_night.jpg"), "--content"}),
+        BadInput{"MissingRequired", "RAW stylize --style " + image("starry_night.jpg"), "--content"},
+        BadInput{"UnknownStyleLoss", "--style-loss fancy", "--style-loss must be one of gram, meancov, wasserstein"},
+        BadInput{"StyleMaskCount", "--style-mask {dir}/a.png,{dir}/b.png", "--style-mask has 2 images for 1 styles"},
+        BadInput{"MissingStyleMask", "--style-mask {dir}/missing.png", "cannot read style mask"},
+        BadInput{"CorruptContentMask", "--content-mask {dir}/corrupt.jpg", "cannot decode content mask"},
+        BadInput{"StyleMapWithoutContentMap", "--style-map {dir}/map.png", "--content-map"},
+        BadInput{"UnknownColourMode", "--preserve-colors sepia", "--preserve-colors"},
+        BadInput{"SixteenBitJpeg", "--bit-depth 16 --output {dir}/out.jpg", "--bit-depth 16"},
+        BadInput{"AnimationType", "--animate {dir}/run.avi", "--animate"}),
     [](const ::testing::TestParamInfo<BadInput>& info) { return info.param.name; });
 
 }  // namespace
