@@ -160,8 +160,9 @@ NetworkSpec googlenet() {
     }
   }
   spec.default_weights = {"googlenet/deploy.prototxt", "googlenet/bvlc_googlenet.caffemodel", "bvlc_googlenet.caffemodel"};
-  spec.default_content_layers = "inception_4b/output";
-  spec.default_style_layers = "conv1/7x7_s2,conv2/3x3,inception_3a/output,inception_3b/output,inception_4a/output";
+  // conv1/7x7_s2 as a style layer washed faces out into stripes (brad_pitt + the_scream).
+  spec.default_content_layers = "inception_3a/output";
+  spec.default_style_layers = "conv2/3x3,inception_3a/output,inception_3b/output,inception_4a/output";
   return spec;
 }
 
