@@ -58,6 +58,21 @@ std::vector<StyleRegion> Objective::blended_region(size_t styles, const std::vec
   return {region};
 }
 
+namespace {
+double norm_of(const torch::Tensor& t) { return t.square().sum().item<double>() + 1e-8; }
+}  // namespace
+
+void Objective::set_content(const torch::Tensor& content) {
+  torch::NoGradGuard no_grad;
+  content_targets_.clear();
+  if (!content.defined() || config_.content_weight <= 0) return;
+  auto features = network_.forward(content);
+  for (const auto& layer : config_.content_layers) {
+    torch::Tensor value = features.at(layer.layer);
+    content_targets_.push_back({layer.layer, layer.weight * config_.content_weight, value, norm_of(value)});
+  }
+}
+
 Objective::Objective(const Network& network, ObjectiveConfig config, const torch::Tensor& content,
                      const std::vector<torch::Tensor>& styles, const std::vector<double>& blend)
     : network_(network),
@@ -65,14 +80,7 @@ Objective::Objective(const Network& network, ObjectiveConfig config, const torch
       statistic_(style_statistic(config_.style_statistic)),
       regions_(config_.style_regions.empty() ? blended_region(styles.size(), blend) : config_.style_regions) {
   torch::NoGradGuard no_grad;
-  auto norm_of = [](const torch::Tensor& t) { return t.square().sum().item<double>() + 1e-8; };
-  if (content.defined() && config_.content_weight > 0) {
-    auto features = network_.forward(content);
-    for (const auto& layer : config_.content_layers) {
-      torch::Tensor value = features.at(layer.layer);
-      content_targets_.push_back({layer.layer, layer.weight * config_.content_weight, value, norm_of(value)});
-    }
-  }
+  set_content(content);
   // Each region's target per layer: the share-weighted mean of its sources' summaries. Every style
   // image goes through the network once, whatever the number of regions using it.
   const size_t layers = config_.style_layers.size();

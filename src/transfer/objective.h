@@ -62,6 +62,10 @@ class Objective {
   Objective(const Network& network, ObjectiveConfig config, const torch::Tensor& content,
             const std::vector<torch::Tensor>& styles, const std::vector<double>& blend);
 
+  // Replaces the content targets by those of `content` (e.g. the crop under a tile); the style
+  // targets stay.
+  void set_content(const torch::Tensor& content);
+
   // Computes the losses and accumulates d(total)/d(image) into image.grad().
   LossValues evaluate(const torch::Tensor& image);
   // The losses of the last evaluate() by layer and region.
