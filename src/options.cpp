@@ -4,6 +4,7 @@
 
 #include "impasto/errors.h"
 #include "options_controls.h"
+#include "transfer/schedule.h"
 
 namespace impasto {
 
@@ -15,6 +16,8 @@ void to_json(nlohmann::json& j, const Options& o) {
                      {"output", o.output},
                      {"size", o.size},
                      {"iterations", o.iterations},
+                     {"scales", o.scales},
+                     {"tile", o.tile},
                      {"content_weight", o.content_weight},
                      {"style_weight", o.style_weight},
                      {"tv_weight", o.tv_weight},
@@ -72,6 +75,11 @@ void validate(const Options& o) {
   require(o.threads >= 0, "--threads must not be negative");
   require(!o.output.empty(), "--output must name a file");
   validate_controls(o);
+  scale_sizes(o.scales, o.size);  // throws for a bad --scales
+  require(o.tile == 0 || o.tile >= kMinTile,
+          "--tile must be at least " + std::to_string(kMinTile) + " pixels, got " + std::to_string(o.tile));
+  require(o.tile < o.size, "--tile " + std::to_string(o.tile) + " must be smaller than the output --size " +
+                               std::to_string(o.size) + " (leave --tile out to optimise the whole image)");
 }
 
 }  // namespace impasto

@@ -17,7 +17,10 @@ struct Options {
   std::string output = "out.png";
 
   int size = 512;                      // longer side of the output
-  int iterations = 500;
+  int iterations = 500;                // per scale (see scales)
+  std::vector<int> scales;             // coarse to fine: one number N = N sizes halving up to `size`;
+                                       // several = these sizes, ascending, the last equal to `size`
+  int tile = 0;                        // scales larger than this are optimised in overlapping tiles; 0: off
   double content_weight = 1.0;
   double style_weight = 100;
   double tv_weight = 1.0;

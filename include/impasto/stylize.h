@@ -15,6 +15,7 @@ struct IterationRecord {
   int iteration = 0;
   double content_loss = 0, style_loss = 0, tv_loss = 0, total_loss = 0;
   double seconds = 0;  // since the optimisation started
+  int scale = 0;       // longest side of the image at this iteration (see Options::scales)
 };
 
 struct RunResult {
@@ -35,6 +36,7 @@ struct RunResult {
   };
   std::string style_loss;
   std::vector<WeightedLoss> content_layers, style_layers, styles, style_regions;
+  double seam_ratio = 0;  // tiled runs: gradient energy at the last pass's tile edges / elsewhere (tiling.h)
 };
 
 struct RunCallbacks {
