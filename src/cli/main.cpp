@@ -13,6 +13,7 @@
 #include "image/image_io.h"
 #include "impasto/bench.h"
 #include "impasto/errors.h"
+#include "impasto/estimate.h"
 #include "impasto/stylize.h"
 #include "models/model_manager.h"
 
@@ -20,7 +21,7 @@ namespace {
 
 constexpr int kInputErrorExit = 2;
 
-void add_transfer_options(CLI::App& command, impasto::Options& o, bool texture) {
+void add_transfer_options(CLI::App& command, impasto::Options& o, bool& dry_run, bool texture) {
   // A repeated scalar option overrides the earlier one, as in most command-line tools.
   command.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   if (!texture) command.add_option("--content,-c", o.content, "content photo")->required();
@@ -35,7 +36,12 @@ void add_transfer_options(CLI::App& command, impasto::Options& o, bool texture) 
       ->capture_default_str();
   command.add_option("--output,-o", o.output, "output image (.png, .jpg, .tif, ...)")->capture_default_str();
   command.add_option("--size", o.size, "longer side of the output in pixels")->capture_default_str();
-  command.add_option("--iterations,-n", o.iterations, "optimisation iterations")->capture_default_str();
+  command.add_option("--iterations,-n", o.iterations, "optimisation iterations (per scale)")->capture_default_str();
+  command.add_option("--scales", o.scales, "coarse to fine: a number of scales halving up to --size, or sizes 256,512")
+      ->delimiter(',')
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  command.add_option("--tile", o.tile, "optimise outputs larger than this in overlapping tiles of this size")
+      ->capture_default_str();
   command.add_option("--content-weight", o.content_weight, "weight of the content loss")->capture_default_str();
   command.add_option("--style-weight", o.style_weight, "weight of the style loss")->capture_default_str();
   command.add_option("--tv-weight", o.tv_weight, "weight of the total-variation smoothness loss")
@@ -62,9 +68,14 @@ void add_transfer_options(CLI::App& command, impasto::Options& o, bool texture) 
   command.add_option("--threads", o.threads, "CPU threads (0: all cores)")->capture_default_str();
   command.add_option("--report", o.report, "write a JSON record of the run to this file");
   impasto::add_control_options(command, o, texture);
+  command.add_flag("--dry-run", dry_run, "print the estimated peak memory and time, then stop without writing");
 }
 
-int run_transfer(const impasto::Options& options) {
+int run_transfer(const impasto::Options& options, bool dry_run) {
+  if (dry_run) {
+    std::cout << impasto::describe(impasto::estimate_run(options)) << "dry run: nothing written\n";
+    return 0;
+  }
   impasto::Progress progress(stderr, isatty(STDERR_FILENO), options.print_every);
   impasto::RunCallbacks callbacks;
   callbacks.on_iteration = [&](const impasto::IterationRecord& r, int planned) { progress.update(r, planned); };
@@ -92,13 +103,14 @@ int main(int argc, char** argv) {
 
   impasto::Options stylize_options;
   CLI::App* stylize = app.add_subcommand("stylize", "repaint a photo in the style of one or more paintings");
-  add_transfer_options(*stylize, stylize_options, false);
+  bool dry_run = false;
+  add_transfer_options(*stylize, stylize_options, dry_run, false);
 
   impasto::Options texture_options;
   texture_options.init = "noise";
   texture_options.output = "texture.png";
   CLI::App* texture = app.add_subcommand("texture", "synthesise a texture from style images alone");
-  add_transfer_options(*texture, texture_options, true);
+  add_transfer_options(*texture, texture_options, dry_run, true);
 
   impasto::BenchOptions bench_options;
   std::string bench_json_path;
@@ -137,8 +149,8 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (stylize->parsed()) return run_transfer(stylize_options);
-    if (texture->parsed()) return run_transfer(texture_options);
+    if (stylize->parsed()) return run_transfer(stylize_options, dry_run);
+    if (texture->parsed()) return run_transfer(texture_options, dry_run);
     if (models->parsed()) {
       const auto list = impasto::list_models(models_dir);
       if (models_json) std::cout << list.dump(2) << "\n";

@@ -141,6 +141,62 @@ TEST_F(Cli, RandomWeightsForTimingNeedNoFile) {
   EXPECT_TRUE(fs::exists(dir / "o.png"));
 }
 
+TEST_F(Cli, CoarseToFineRunsEveryScaleAndEndsAtTheOutputSize) {
+  auto result = run_impasto("stylize" + content() + style() + model() + "--size 128 --scales 2 --iterations 10 " +
+                            "--output " + q(dir / "o.png") + " --report " + q(dir / "r.json"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  cv::Mat image = cv::imread((dir / "o.png").string());
+  EXPECT_EQ(image.cols, 128);
+  auto report = read_json(dir / "r.json");
+  ASSERT_EQ(report["iterations"].size(), 20u);
+  EXPECT_EQ(report["iterations"][9]["scale"], 64);
+  EXPECT_EQ(report["iterations"][10]["scale"], 128);
+  EXPECT_EQ(report["iterations"][19]["iteration"], 20);
+  EXPECT_EQ(report["final"]["scale"], 128);
+  // The fine scale starts from the upsampled coarse result, well below where a run from the photo
+  // at that size starts.
+  auto photo = run_impasto("stylize" + content() + style() + model() + "--size 128 --iterations 1 --output " +
+                           q(dir / "p.png") + " --report " + q(dir / "p.json"));
+  ASSERT_EQ(photo.exit_code, 0) << photo.output;
+  EXPECT_LT(report["iterations"][10]["style_loss"].get<double>(),
+            0.5 * read_json(dir / "p.json")["iterations"][0]["style_loss"].get<double>());
+  EXPECT_LT(report["final"]["style_loss"].get<double>(), report["iterations"][10]["style_loss"].get<double>());
+}
+
+TEST_F(Cli, TiledRunWritesTheWholeImageAndMeasuresItsSeams) {
+  auto result = run_impasto("stylize" + content() + style() + model() + "--size 128 --tile 96 --iterations 10 " +
+                            "--output " + q(dir / "o.png") + " --report " + q(dir / "r.json"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  cv::Mat image = cv::imread((dir / "o.png").string());
+  EXPECT_EQ(image.cols, 128);
+  EXPECT_EQ(image.rows, 96);
+  auto report = read_json(dir / "r.json");
+  ASSERT_EQ(report["iterations"].size(), 1u);  // one pass of 10 iterations per tile
+  EXPECT_EQ(report["iterations"][0]["iteration"], 10);
+  EXPECT_GT(report["final"]["seam_ratio"].get<double>(), 0);  // its value: tiling_test.cpp
+  EXPECT_LT(report["final"]["style_loss"].get<double>(), report["iterations"][0]["style_loss"].get<double>());
+  EXPECT_EQ(report["options"]["tile"], 96);
+}
+
+TEST_F(Cli, DryRunEstimatesThePeakMemoryOfTheRunAndWritesNothing) {
+  const std::string run = "stylize" + content() + style() + model() + "--size 256 --iterations 12 --output " +
+                          q(dir / "o.png") + " --report " + q(dir / "r.json");
+  auto dry = run_impasto(run + " --dry-run");
+  ASSERT_EQ(dry.exit_code, 0) << dry.output;
+  EXPECT_FALSE(fs::exists(dir / "o.png"));
+  EXPECT_FALSE(fs::exists(dir / "r.json"));
+  const std::string key = "estimated peak memory: ";
+  const auto at = dry.output.find(key);
+  ASSERT_NE(at, std::string::npos) << dry.output;
+  const double estimate_mb = std::stod(dry.output.substr(at + key.size()));
+  EXPECT_NE(dry.output.find("estimated time: "), std::string::npos) << dry.output;
+  // 12 iterations fill the L-BFGS history (10), so the run reaches its steady peak.
+  auto real = run_impasto(run);
+  ASSERT_EQ(real.exit_code, 0) << real.output;
+  const double measured_mb = read_json(dir / "r.json")["final"]["peak_memory_bytes"].get<double>() / 1048576.0;
+  EXPECT_NEAR(estimate_mb / measured_mb, 1.0, 0.25) << estimate_mb << " MB estimated, " << measured_mb << " MB measured";
+}
+
 // Bad input: one line naming the problem, exit code 2, no output file.
 struct BadInput {
   std::string name;
@@ -194,6 +250,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"NonNumericWeight", "--style-weight lots", "--style-weight"},
         BadInput{"UnknownNetwork", "--model alexnet", "unknown network 'alexnet'"},
         BadInput{"BadOutputType", "--output {dir}/out.xyz", "unsupported image type"},
+        BadInput{"ZeroScales", "--scales 0", "--scales"},
+        BadInput{"ScalesNotEndingAtSize", "--scales 32,48", "--scales"},
+        BadInput{"TinyTile", "--tile 8", "--tile"},
+        BadInput{"TileLargerThanOutput", "--tile 128", "--tile"},
+        BadInput{"DryRunChecksInputToo", "--dry-run --scales 0", "--scales"},
         BadInput{"BlendCountMismatch", "--style-blend 1,2", "--style-blend"},
         BadInput{"MissingRequired", "RAW stylize --style " + image("starry_night.jpg"), "--content"},
         BadInput{"UnknownStyleLoss", "--style-loss fancy", "--style-loss must be one of gram, meancov, wasserstein"},
