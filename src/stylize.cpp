@@ -71,16 +71,7 @@ RunResult stylize(const Options& options, const RunCallbacks& callbacks) {
   const torch::Device device = parse_device(options.device);
   const NetworkSpec& spec = network_spec(options.model);
 
-  ObjectiveConfig objective_config;
-  objective_config.content_layers = parse_layer_weights(
-      options.content_layers.empty() ? spec.default_content_layers : options.content_layers, spec, "--content-layers");
-  objective_config.style_layers = parse_layer_weights(
-      options.style_layers.empty() ? spec.default_style_layers : options.style_layers, spec, "--style-layers");
-  objective_config.content_weight = options.content.empty() ? 0.0 : options.content_weight;
-  objective_config.style_weight = options.style_weight;
-  objective_config.tv_weight = options.tv_weight;
-  objective_config.normalize_gradients = options.normalize_gradients;
-  objective_config.style_statistic = options.style_loss;
+  ObjectiveConfig objective_config = objective_config_for(options, spec);
 
   RunResult result;
   result.network = spec.name;

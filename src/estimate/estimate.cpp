@@ -104,14 +104,7 @@ RunEstimate estimate_run(const Options& options) {
   check_writable_image_path(options.output);
   prepare_cpu_runtime(options.threads);
   const NetworkSpec& spec = network_spec(options.model);
-  ObjectiveConfig config;
-  config.content_layers = parse_layer_weights(
-      options.content_layers.empty() ? spec.default_content_layers : options.content_layers, spec, "--content-layers");
-  config.style_layers = parse_layer_weights(
-      options.style_layers.empty() ? spec.default_style_layers : options.style_layers, spec, "--style-layers");
-  config.content_weight = options.content.empty() ? 0.0 : options.content_weight;
-  config.style_weight = options.style_weight;
-  config.tv_weight = options.tv_weight;
+  const ObjectiveConfig config = objective_config_for(options, spec);
   const bool random_weights = options.model_file == "random";
   const double file_bytes =
       random_weights ? 0.0 : weights_file_bytes(locate_weights(spec, options.model_file, options.model_dir));

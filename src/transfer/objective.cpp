@@ -174,4 +174,18 @@ LossValues Objective::evaluate(const torch::Tensor& image) {
   return {content.item<double>(), style.item<double>(), tv.item<double>(), total.item<double>()};
 }
 
+ObjectiveConfig objective_config_for(const Options& options, const NetworkSpec& spec) {
+  ObjectiveConfig config;
+  config.content_layers = parse_layer_weights(
+      options.content_layers.empty() ? spec.default_content_layers : options.content_layers, spec, "--content-layers");
+  config.style_layers = parse_layer_weights(
+      options.style_layers.empty() ? spec.default_style_layers : options.style_layers, spec, "--style-layers");
+  config.content_weight = options.content.empty() ? 0.0 : options.content_weight;
+  config.style_weight = options.style_weight;
+  config.tv_weight = options.tv_weight;
+  config.normalize_gradients = options.normalize_gradients;
+  config.style_statistic = options.style_loss;
+  return config;
+}
+
 }  // namespace impasto

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "impasto/options.h"
 #include "nets/network.h"
 #include "transfer/style_statistics.h"
 
@@ -46,6 +47,9 @@ struct ObjectiveConfig {
   std::string style_statistic = "gram";  // see transfer/style_statistics.h
   std::vector<StyleRegion> style_regions;  // empty: one region blending all styles
 };
+
+// The objective a run's options ask for on this network (layers default to the network's own).
+ObjectiveConfig objective_config_for(const Options& options, const NetworkSpec& spec);
 
 // Losses of the last evaluation per layer (weighted as in the totals) and per style region.
 struct LossBreakdown {
