@@ -13,6 +13,7 @@ struct BenchOptions {
   int threads = 0;
   std::string model_dir;
   std::string device = "cpu";
+  size_t profile_top = 0;              // > 0: also list the iteration's top operators by self time
 };
 
 struct BenchRow {
@@ -24,6 +25,7 @@ struct BenchRow {
   double gflop = 0;                    // convolutions (forward + input gradient) + Gram products
   double gflops = 0;                   // gflop / seconds_per_iteration
   double sgemm_gflops = 0;             // this machine's own sgemm, measured in the same run
+  std::string profile;                 // the operator table when asked for
 };
 
 std::vector<BenchRow> run_bench(const BenchOptions& options);

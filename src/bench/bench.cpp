@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "bench/op_profile.h"
 #include "estimate/flops.h"
 #include "impasto/errors.h"
 #include "impasto/stylize.h"
@@ -120,6 +121,8 @@ std::vector<BenchRow> run_bench(const BenchOptions& options) {
       row.gflop = iteration_gflop(network, config, size, size);
       row.gflops = row.gflop / row.seconds_per_iteration;
       row.sgemm_gflops = sgemm;
+      if (options.profile_top > 0)
+        row.profile = op_profile_table(profile_ops(iteration, options.iterations), options.profile_top);
       rows.push_back(row);
     }
   }
@@ -137,7 +140,7 @@ std::string bench_table(const std::vector<BenchRow>& rows) {
                   r.network.c_str(), r.size, r.seconds_per_iteration, r.conv_seconds,
                   r.seconds_per_iteration / r.conv_seconds, r.gflop, r.gflops, r.sgemm_gflops,
                   100.0 * r.gflops / r.sgemm_gflops, r.weights.c_str());
-    out << line;
+    out << line << r.profile;
   }
   return out.str();
 }

@@ -121,6 +121,8 @@ int main(int argc, char** argv) {
   bench->add_option("--threads", bench_options.threads, "CPU threads (0: all cores)");
   bench->add_option("--model-dir", bench_options.model_dir, "directory holding downloaded models");
   bench->add_option("--device", bench_options.device, "cpu or cuda")->capture_default_str();
+  bench->add_option("--profile", bench_options.profile_top,
+                    "also list each case's N most expensive operators by self time");
   bench->add_option("--json", bench_json_path, "also write the figures as JSON to this file ('-': stdout)");
 
   std::string models_dir, fetch_name;
