@@ -14,6 +14,7 @@ struct BenchOptions {
   std::string model_dir;
   std::string device = "cpu";
   size_t profile_top = 0;              // > 0: also list the iteration's top operators by self time
+  bool profile_shapes = false;         // list them per input shape
 };
 
 struct BenchRow {

@@ -122,7 +122,7 @@ std::vector<BenchRow> run_bench(const BenchOptions& options) {
       row.gflops = row.gflop / row.seconds_per_iteration;
       row.sgemm_gflops = sgemm;
       if (options.profile_top > 0)
-        row.profile = op_profile_table(profile_ops(iteration, options.iterations), options.profile_top);
+        row.profile = op_profile_table(profile_ops(iteration, options.iterations, options.profile_shapes), options.profile_top);
       rows.push_back(row);
     }
   }

@@ -12,7 +12,8 @@ struct OpTime {
   double calls = 0;         // per run
 };
 
-std::vector<OpTime> profile_ops(const std::function<void()>& work, int runs);
+// by_shape: one row per operator and input shapes rather than per operator.
+std::vector<OpTime> profile_ops(const std::function<void()>& work, int runs, bool by_shape);
 std::string op_profile_table(const std::vector<OpTime>& ops, size_t top);
 
 }  // namespace impasto

@@ -123,6 +123,7 @@ int main(int argc, char** argv) {
   bench->add_option("--device", bench_options.device, "cpu or cuda")->capture_default_str();
   bench->add_option("--profile", bench_options.profile_top,
                     "also list each case's N most expensive operators by self time");
+  bench->add_flag("--profile-shapes", bench_options.profile_shapes, "list those operators per input shape");
   bench->add_option("--json", bench_json_path, "also write the figures as JSON to this file ('-': stdout)");
 
   std::string models_dir, fetch_name;

@@ -31,9 +31,12 @@ torch::Tensor gram_by_syrk(const torch::Tensor& features) {
     return {};
   }
   torch::Tensor gram = torch::empty({channels, channels}, features.options());
+  float* g = gram.data_ptr<float>();
   cblas_ssyrk(CblasRowMajor, CblasUpper, transpose, channels, positions, 1.0f / positions,
-              features.data_ptr<float>(), lda, 0.0f, gram.data_ptr<float>(), channels);
-  return gram.triu().add_(gram.triu(1).t());
+              features.data_ptr<float>(), lda, 0.0f, g, channels);
+  for (int row = 1; row < channels; ++row)  // mirror the upper triangle (a few hundred KB at most)
+    for (int column = 0; column < row; ++column) g[row * channels + column] = g[column * channels + row];
+  return gram;
 }
 
 struct GramFunction : torch::autograd::Function<GramFunction> {
@@ -72,14 +75,41 @@ torch::Tensor relative_squared_error(const torch::Tensor& x, const torch::Tensor
   return (x - target).square().sum() / target_norm;
 }
 
-torch::Tensor total_variation(const torch::Tensor& image) {
-  using torch::indexing::Slice;
-  const torch::Tensor dy = image.index({Slice(), Slice(), Slice(1, torch::indexing::None)}) -
-                           image.index({Slice(), Slice(), Slice(torch::indexing::None, -1)});
-  const torch::Tensor dx = image.index({Slice(), Slice(), Slice(), Slice(1, torch::indexing::None)}) -
-                           image.index({Slice(), Slice(), Slice(), Slice(torch::indexing::None, -1)});
-  return dy.square().mean() + dx.square().mean();
+namespace {
+
+// Neighbour differences along one spatial dimension (2: rows, 3: columns).
+torch::Tensor differences(const torch::Tensor& image, int64_t dim) {
+  const int64_t n = image.size(dim);
+  return image.narrow(dim, 1, n - 1) - image.narrow(dim, 0, n - 1);
 }
+
+// mean(dy^2) + mean(dx^2) with a hand-written backward: autograd's would zero-fill and copy a
+// full-image gradient for each of the four slices.
+struct TotalVariationFunction : torch::autograd::Function<TotalVariationFunction> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& image) {
+    const torch::Tensor dy = differences(image, 2), dx = differences(image, 3);
+    ctx->save_for_backward({dy, dx});
+    return dy.square().mean() + dx.square().mean();
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    const auto saved = ctx->get_saved_variables();
+    const torch::Tensor dy = saved[0] * (grads[0] * (2.0 / saved[0].numel()));
+    const torch::Tensor dx = saved[1] * (grads[0] * (2.0 / saved[1].numel()));
+    const int64_t h = dy.size(2) + 1, w = dx.size(3) + 1;
+    torch::Tensor grad = torch::zeros({dy.size(0), dy.size(1), h, w}, dy.options());
+    grad.narrow(2, 1, h - 1).add_(dy);
+    grad.narrow(2, 0, h - 1).sub_(dy);
+    grad.narrow(3, 1, w - 1).add_(dx);
+    grad.narrow(3, 0, w - 1).sub_(dx);
+    return {grad};
+  }
+};
+
+}  // namespace
+
+torch::Tensor total_variation(const torch::Tensor& image) { return TotalVariationFunction::apply(image); }
 
 torch::Tensor normalize_gradient(const torch::Tensor& x, double weight) {
   // A fresh view gives the loss branch its own gradient, so deeper layers' gradients are untouched.
