@@ -20,7 +20,12 @@ Progress::Progress(std::FILE* stream, bool terminal, int print_every)
     : stream_(stream), terminal_(terminal), print_every_(print_every) {}
 
 void Progress::update(const IterationRecord& r, int planned) {
-  const double rate = r.seconds > 0 ? r.iteration / r.seconds : 0;
+  constexpr size_t kWindow = 20;
+  if (recent_.empty()) recent_.emplace_back(0, 0.0);  // the start of the run
+  recent_.emplace_back(r.iteration, r.seconds);
+  if (recent_.size() > kWindow + 1) recent_.pop_front();
+  const double span = r.seconds - recent_.front().second;
+  const double rate = span > 0 ? (r.iteration - recent_.front().first) / span : 0;
   const double eta = rate > 0 ? (planned - r.iteration) / rate : 0;
   char losses[160];
   std::snprintf(losses, sizeof losses, "loss %.4g (content %.3g, style %.3g, tv %.3g)", r.total_loss, r.content_loss,

@@ -39,5 +39,22 @@ TEST(Progress, TerminalBarIsRedrawnInPlaceWithRateAndEta) {
   EXPECT_EQ(text.back(), '\n');
 }
 
+TEST(Progress, RateAndEtaFollowTheRecentIterations) {
+  std::FILE* stream = std::tmpfile();
+  Progress progress(stream, false, 100);
+  // 10 slow iterations (1 s each), then 90 at 10 it/s: the reported rate is the recent one.
+  double seconds = 0;
+  for (int i = 1; i <= 100; ++i) {
+    seconds += i <= 10 ? 1.0 : 0.1;
+    progress.update({i, 1, 1, 0, 2, seconds}, 200);
+  }
+  std::rewind(stream);
+  std::string text;
+  for (int c; (c = std::fgetc(stream)) != EOF;) text += static_cast<char>(c);
+  std::fclose(stream);
+  EXPECT_NE(text.find("iteration 100/200"), std::string::npos) << text;
+  EXPECT_NE(text.find("10.00 it/s  ETA 0m10s"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace impasto
