@@ -9,6 +9,7 @@
 
 #include "impasto/errors.h"
 #include "nets/identify_network.h"
+#include "runtime/blas.h"
 #include "weights/weight_source.h"
 
 namespace impasto {
@@ -117,8 +118,10 @@ torch::Tensor local_response_norm(const torch::Tensor& x, const NodeSpec& s) {
   const torch::Tensor index = torch::arange(channels, x.options().dtype(torch::kLong));
   const torch::Tensor offset = index.view({-1, 1}) - index.view({1, -1});  // row: source, column: target
   const torch::Tensor band = ((offset >= -(s.lrn_size / 2)) & (offset <= (s.lrn_size - 1) / 2)).to(x.scalar_type());
-  const torch::Tensor squares = (x * x).permute({0, 2, 3, 1});  // [N,H,W,C]
-  const torch::Tensor sums = torch::matmul(squares, band).permute({0, 3, 1, 2});
+  const torch::Tensor squares = (x * x).permute({0, 2, 3, 1}).reshape({-1, channels});  // [N*H*W, C]
+  const torch::Tensor sums = parallel_mm_constant_right(squares, band)
+                                 .view({x.size(0), x.size(2), x.size(3), channels})
+                                 .permute({0, 3, 1, 2});
   return x / (sums * (s.lrn_alpha / s.lrn_size) + s.lrn_k).pow(s.lrn_beta);
 }
 

@@ -18,11 +18,12 @@ void prepare_cpu_runtime(int n) {
   // that their threads inherit it.
   at::globalContext().setFlushDenormal(true);
   torch::set_num_threads(threads);
-  // OpenBLAS (the Gram products) keeps its own thread pool; looked up at run time because the
-  // system BLAS may be another implementation.
+  // Our BLAS calls run inside libtorch's pool, one thread each (runtime/blas.h): OpenBLAS's own
+  // worker threads busy-wait between calls and slowed the operators that followed. Looked up at
+  // run time because the system BLAS may be another implementation.
   using SetThreads = void (*)(int);
   if (auto set_blas_threads = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
-    set_blas_threads(threads);
+    set_blas_threads(1);
   install_caching_cpu_allocator();
 }
 

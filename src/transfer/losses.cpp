@@ -1,7 +1,8 @@
 #include "transfer/losses.h"
 
-#include <cblas.h>
 #include <torch/torch.h>
+
+#include "runtime/blas.h"
 
 namespace impasto {
 namespace {
@@ -12,40 +13,11 @@ torch::Tensor flatten_positions(const torch::Tensor& features) {
   return features.reshape({features.size(1), features.size(2) * features.size(3)});
 }
 
-// F F^T / n with BLAS ssyrk, which computes one triangle: half the multiply-adds of a general
-// product. Returns an undefined tensor where it does not apply (not float on the CPU, odd strides).
-torch::Tensor gram_by_syrk(const torch::Tensor& features) {
-  if (!features.device().is_cpu() || features.scalar_type() != torch::kFloat || features.size(0) != 1)
-    return {};
-  const int channels = static_cast<int>(features.size(1));
-  const int positions = static_cast<int>(features.size(2) * features.size(3));
-  CBLAS_TRANSPOSE transpose;
-  int lda;
-  if (features.is_contiguous(at::MemoryFormat::ChannelsLast)) {  // memory [positions][channels]
-    transpose = CblasTrans;
-    lda = channels;
-  } else if (features.is_contiguous()) {  // memory [channels][positions]
-    transpose = CblasNoTrans;
-    lda = positions;
-  } else {
-    return {};
-  }
-  torch::Tensor gram = torch::empty({channels, channels}, features.options());
-  float* g = gram.data_ptr<float>();
-  cblas_ssyrk(CblasRowMajor, CblasUpper, transpose, channels, positions, 1.0f / positions,
-              features.data_ptr<float>(), lda, 0.0f, g, channels);
-  for (int row = 1; row < channels; ++row)  // mirror the upper triangle (a few hundred KB at most)
-    for (int column = 0; column < row; ++column) g[row * channels + column] = g[column * channels + row];
-  return gram;
-}
-
 struct GramFunction : torch::autograd::Function<GramFunction> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& features) {
     ctx->save_for_backward({features});
-    torch::Tensor gram = gram_by_syrk(features);
-    if (gram.defined()) return gram;
     const torch::Tensor f = flatten_positions(features);
-    return torch::mm(f, f.t()).div_(static_cast<double>(f.size(1)));
+    return parallel_gram(f, 1.0 / static_cast<double>(f.size(1)));
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
@@ -57,11 +29,11 @@ struct GramFunction : torch::autograd::Function<GramFunction> {
     // out in the features' own memory layout.
     torch::Tensor grad;
     if (features.is_contiguous(at::MemoryFormat::ChannelsLast)) {
-      grad = torch::mm(f.t(), symmetric)  // [HW, C], row-major = channels-last memory
+      grad = parallel_mm(f.t(), symmetric)  // [HW, C], row-major = channels-last memory
                  .view({features.size(0), features.size(2), features.size(3), features.size(1)})
                  .permute({0, 3, 1, 2});
     } else {
-      grad = torch::mm(symmetric, f).view(features.sizes());
+      grad = parallel_mm(symmetric, f).view(features.sizes());
     }
     return {grad};
   }

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "impasto/errors.h"
+#include "runtime/blas.h"
 #include "transfer/losses.h"
 
 namespace impasto {
@@ -68,7 +69,9 @@ torch::Tensor random_directions(int64_t channels, const torch::TensorOptions& op
 // Sorted projections [directions, positions] of the positions whose weight is at least half the largest.
 torch::Tensor sorted_projections(const torch::Tensor& features, const torch::Tensor& weights,
                                  const torch::Tensor& directions) {
-  torch::Tensor projected = torch::mm(directions, features.reshape({features.size(1), -1}));
+  // D F, computed as (F^T D^T)^T so that the positions are the long, parallel dimension.
+  torch::Tensor projected =
+      parallel_mm_constant_right(features.reshape({features.size(1), -1}).t(), directions.t()).t();
   if (weights.defined()) {
     const torch::Tensor w = weights.reshape({-1});
     const double largest = w.max().item<double>();
