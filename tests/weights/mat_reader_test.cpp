@@ -294,9 +294,12 @@ TEST(MatReader, MatConvNetRejectsTruncatedFile) {
 TEST(MatReader, RealVgg19AsMatConvNetMatchesTfjs) {
   const auto& convs = testing::vgg19_partial_convs();
   if (convs.empty()) GTEST_SKIP() << testing::vgg19_partial_dir() << " not present";
+  // MatConvNet's VGG takes RGB minus its averageImage (the writer's default: the VGG mean in RGB), so its
+  // first layer is the Caffe one with the input channels reversed; the features are then the same.
   std::vector<MatConvNetLayer> layers;
   for (const auto& c : convs) {
-    layers.push_back({c.matconvnet, "conv", c.params.weight.permute({2, 3, 1, 0}), c.params.bias});
+    const torch::Tensor weight = layers.empty() ? c.params.weight.flip(1) : c.params.weight;
+    layers.push_back({c.matconvnet, "conv", weight.permute({2, 3, 1, 0}), c.params.bias});
     layers.push_back({"relu" + c.matconvnet.substr(4), "relu", {}, {}});
   }
   TempDir dir;
@@ -306,6 +309,7 @@ TEST(MatReader, RealVgg19AsMatConvNetMatchesTfjs) {
   ASSERT_EQ(src->layers().size(), convs.size());
   EXPECT_EQ(src->layers().front(), "conv1_1");
   EXPECT_TRUE(torch::equal(src->conv("conv3_4").weight, convs.back().params.weight));
+  EXPECT_EQ(src->input_convention(), matconvnet_input());
   testing::expect_vgg19_features_match_tfjs(*src);
 }
 
