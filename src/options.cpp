@@ -1,10 +1,12 @@
 #include "impasto/options.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "impasto/errors.h"
 #include "options_controls.h"
 #include "transfer/schedule.h"
+#include "weights/input_convention.h"
 
 namespace impasto {
 
@@ -36,6 +38,7 @@ void to_json(nlohmann::json& j, const Options& o) {
                      {"model", o.model},
                      {"model_file", o.model_file},
                      {"model_dir", o.model_dir},
+                     {"input_convention", o.input_convention},
                      {"device", o.device},
                      {"threads", o.threads},
                      {"report", o.report},
@@ -71,6 +74,10 @@ void validate(const Options& o) {
   require(o.lbfgs_history > 0, "--lbfgs-history must be positive");
   require(o.tolerance >= 0, "--tolerance must not be negative");
   require(o.save_every >= 0 && o.print_every >= 0, "--save-every and --print-every must not be negative");
+  const auto& conventions = input_convention_names();
+  require(o.input_convention == "auto" ||
+              std::find(conventions.begin(), conventions.end(), o.input_convention) != conventions.end(),
+          "--input-convention must be auto, caffe, torchvision or matconvnet, got '" + o.input_convention + "'");
   require(o.device == "cpu" || o.device == "cuda", "--device must be cpu or cuda, got '" + o.device + "'");
   require(o.threads >= 0, "--threads must not be negative");
   require(!o.output.empty(), "--output must name a file");

@@ -85,6 +85,9 @@ RunResult stylize(const Options& options, const RunCallbacks& callbacks) {
   std::unique_ptr<Network> network;
   {
     auto weights = random_weights ? nullptr : open_weights(weights_path);  // freed once the network holds its parameters
+    network_config.input =
+        resolve_input_convention(spec, weights.get(), options.input_convention, &result.input_source);
+    result.input = *network_config.input;
     network = std::make_unique<Network>(spec, weights.get(), Objective::taps(objective_config), network_config);
   }
 
@@ -229,7 +232,9 @@ nlohmann::json run_report(const Options& options, const RunResult& result) {
   };
   nlohmann::json report;
   report["options"] = options;
-  report["network"] = {{"name", result.network}, {"weights", result.weights_file}};
+  nlohmann::json input = result.input;
+  input["source"] = result.input_source;
+  report["network"] = {{"name", result.network}, {"weights", result.weights_file}, {"input", input}};
   report["content_size"] = {{"width", result.content_width}, {"height", result.content_height}};
   report["output_size"] = {{"width", result.output_width}, {"height", result.output_height}};
   report["iterations"] = nlohmann::json::array();

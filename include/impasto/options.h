@@ -42,6 +42,7 @@ struct Options {
   std::string model = "squeezenet";    // squeezenet | vgg19 | vgg16
   std::string model_file;              // explicit weights file or directory
   std::string model_dir;               // where the default weights live; empty: search order
+  std::string input_convention = "auto";  // auto | caffe | torchvision | matconvnet (README "Input conventions")
   std::string device = "cpu";          // cpu | cuda
   int threads = 0;                     // 0: all cores
   std::string report;                  // JSON run record; empty: none

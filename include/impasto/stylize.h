@@ -7,6 +7,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "impasto/input_convention.h"
 #include "impasto/options.h"
 
 namespace impasto {
@@ -21,6 +22,8 @@ struct IterationRecord {
 struct RunResult {
   std::string network;
   std::string weights_file;
+  InputConvention input;     // how the image was fed to the network
+  std::string input_source;  // where that came from: weights file, --input-convention or network default
   int content_width = 0, content_height = 0;  // 0 in texture mode
   int output_width = 0, output_height = 0;
   std::vector<IterationRecord> iterations;

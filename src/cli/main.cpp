@@ -64,6 +64,10 @@ void add_transfer_options(CLI::App& command, impasto::Options& o, bool& dry_run,
   command.add_option("--model", o.model, "network: squeezenet, vgg19, vgg16, googlenet or resnet50")->capture_default_str();
   command.add_option("--model-file", o.model_file, "weights file or directory (overrides the model search)");
   command.add_option("--model-dir", o.model_dir, "directory holding downloaded models");
+  command.add_option("--input-convention", o.input_convention,
+                     "how the weights expect the image: auto (the file's, else the network's), caffe, torchvision "
+                     "or matconvnet")
+      ->capture_default_str();
   command.add_option("--device", o.device, "cpu or cuda")->capture_default_str();
   command.add_option("--threads", o.threads, "CPU threads (0: all cores)")->capture_default_str();
   command.add_option("--report", o.report, "write a JSON record of the run to this file");

@@ -14,6 +14,7 @@
 #include "models/sha256.h"
 #include "nets/model_locator.h"
 #include "nets/network_spec.h"
+#include "weights/input_convention.h"
 
 namespace impasto {
 namespace fs = std::filesystem;
@@ -94,8 +95,16 @@ nlohmann::json list_models(const std::string& model_dir) {
                          {"default_style_layers", spec.default_style_layers},
                          {"installed", false},
                          {"fetch", nlohmann::json::array()}};
-    for (const auto& package : model_catalog())
-      if (package.network == name) entry["fetch"].push_back(package.name);
+    // How the network is fed by default, and the convention of each download (known by its files' names).
+    entry["input"] = {{"default", spec.input.name}, {"description", describe(spec.input)}, {"fetch", nlohmann::json::object()}};
+    for (const auto& package : model_catalog()) {
+      if (package.network != name) continue;
+      entry["fetch"].push_back(package.name);
+      std::string convention = spec.input.name;
+      for (const auto& file : package.files)
+        if (auto known = known_file_input(file.path)) convention = known->name;
+      entry["input"]["fetch"][package.name] = convention;
+    }
     fs::path located;
     try {
       located = locate_weights(spec, "", model_dir);
@@ -144,6 +153,12 @@ void print_models(const nlohmann::json& models, std::ostream& out) {
     }
     out << "  layers     content " << m["default_content_layers"].get<std::string>() << "; style "
         << m["default_style_layers"].get<std::string>() << "\n";
+    const auto& input = m["input"];
+    out << "  input      " << input["default"].get<std::string>() << " (" << input["description"].get<std::string>()
+        << ")";
+    for (const auto& [package, convention] : input["fetch"].items())
+      if (convention != input["default"]) out << "; impasto fetch " << package << " gets " << convention.get<std::string>();
+    out << "\n";
     std::string fetch;
     for (const auto& name : m["fetch"]) fetch += (fetch.empty() ? "" : " | ") + name.get<std::string>();
     if (!fetch.empty()) out << "  fetch      impasto fetch " << fetch << "\n";

@@ -133,9 +133,25 @@ ConvParams random_conv(const NodeSpec& node) {
 
 }  // namespace
 
+InputConvention resolve_input_convention(const NetworkSpec& spec, const WeightSource* weights,
+                                         const std::string& choice, std::string* source) {
+  const std::optional<InputConvention> declared = weights ? weights->input_convention() : std::nullopt;
+  auto from = [&](const char* where, InputConvention convention) {
+    if (source) *source = where;
+    return convention;
+  };
+  if (choice == "auto") return declared ? from("weights file", *declared) : from("network default", spec.input);
+  // A named preset keeps the numbers of whichever default shares its name (MatConvNet's own mean,
+  // SqueezeNet's Caffe mean).
+  if (declared && declared->name == choice) return from("--input-convention", *declared);
+  if (spec.input.name == choice) return from("--input-convention", spec.input);
+  return from("--input-convention", input_convention_preset(choice));
+}
+
 Network::Network(const NetworkSpec& spec, const WeightSource* weights, const std::vector<std::string>& taps,
                  const NetworkConfig& config)
     : spec_(spec), config_(config) {
+  if (!config_.input) config_.input = resolve_input_convention(spec, weights, "auto");
   config_.channels_last = config.channels_last && config.device.is_cpu();
   if (taps.empty()) throw InputError("no layers requested from " + spec.name);
   // Walk back from the taps to find the nodes they depend on; everything else is never built.
@@ -185,14 +201,23 @@ Network::Network(const NetworkSpec& spec, const WeightSource* weights, const std
       if (input != kImage) nodes_[input].last_use = i;
   for (const auto& tap : taps) nodes_[built_index.at(index.at(tap))].is_tap = true;
 
-  std::array<double, 3> mean = spec.mean_bgr;
-  if (!spec.bgr) std::swap(mean[0], mean[2]);
-  mean_ = torch::tensor({mean[0], mean[1], mean[2]}, config.dtype).view({1, 3, 1, 1}).to(config.device);
+  // (image * range - mean) / stddev = image * (range / stddev) - mean / stddev, per fed channel.
+  const InputConvention& in = *config_.input;
+  std::vector<double> scale, offset;
+  for (int c = 0; c < 3; ++c) {
+    scale.push_back(in.range / in.stddev[c]);
+    offset.push_back(in.mean[c] / in.stddev[c]);
+  }
+  auto channels = [&](const std::vector<double>& v) {
+    return torch::tensor(v, torch::kDouble).to(config.dtype).view({1, 3, 1, 1}).to(config.device);
+  };
+  input_scale_ = channels(scale);
+  input_offset_ = channels(offset);
 }
 
 torch::Tensor Network::preprocess(const torch::Tensor& image) const {
-  torch::Tensor x = spec_.bgr ? image.flip(1) : image;
-  x = x * 255.0 - mean_;
+  torch::Tensor x = config_.input->bgr ? image.flip(1) : image;
+  x = x * input_scale_ - input_offset_;
   return config_.channels_last ? x.contiguous(at::MemoryFormat::ChannelsLast) : x;
 }
 

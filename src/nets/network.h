@@ -3,6 +3,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,16 @@ struct NetworkConfig {
   bool channels_last = true;     // oneDNN's preferred layout; used on the CPU only
   torch::Device device = torch::kCPU;
   torch::Dtype dtype = torch::kFloat;  // kDouble for finite-difference tests
+  // How the image is fed to the first layer; unset: resolve_input_convention(spec, weights, "auto").
+  std::optional<InputConvention> input;
 };
+
+// The input convention a network built from these weights should use. choice: "auto" (the weights
+// file's own, else the network's default) or a preset name (caffe, torchvision, matconvnet; the file's
+// or the network's numbers when their convention has that name, else the preset's). `source`, when
+// given, receives where the answer came from: "weights file", "--input-convention" or "network default".
+InputConvention resolve_input_convention(const NetworkSpec& spec, const WeightSource* weights,
+                                         const std::string& choice, std::string* source = nullptr);
 
 // A backbone built from its NetworkSpec, only as deep as the requested taps need. Parameters never
 // require gradients: only the image is optimised, so backward skips every weight gradient.
@@ -26,6 +36,10 @@ class Network {
   // weights == nullptr: random (He-initialised) parameters, for benchmarks and tests.
   Network(const NetworkSpec& spec, const WeightSource* weights, const std::vector<std::string>& taps,
           const NetworkConfig& config = {});
+
+  // The image as the first layer sees it under the network's input convention.
+  torch::Tensor preprocess(const torch::Tensor& image) const;
+  const InputConvention& input_convention() const { return config_.input.value(); }
 
   // image: [1,3,H,W] RGB in 0..1. Returns the requested taps by name.
   std::map<std::string, torch::Tensor> forward(const torch::Tensor& image) const;
@@ -62,12 +76,11 @@ class Network {
     size_t last_use = 0;         // index of the last node reading this output
     bool is_tap = false;
   };
-  torch::Tensor preprocess(const torch::Tensor& image) const;
 
   const NetworkSpec& spec_;
-  NetworkConfig config_;
+  NetworkConfig config_;  // input always set
   std::vector<Node> nodes_;
-  torch::Tensor mean_;  // [1,3,1,1] in the network's channel order, 0..255 scale
+  torch::Tensor input_scale_, input_offset_;  // [1,3,1,1]: preprocess is image * scale - offset
 };
 
 }  // namespace impasto

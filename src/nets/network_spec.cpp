@@ -85,7 +85,7 @@ NetworkSpec squeezenet() {
   NetworkSpec spec;
   spec.name = "squeezenet";
   spec.description = "SqueezeNet v1.1 (DeepScale Caffe release), the fast default";
-  spec.mean_bgr = {104.006, 116.669, 122.679};
+  spec.input = caffe_input({104.006, 116.669, 122.679});
   spec.nodes.push_back(conv("conv1", {"conv1"}, 3, 64, 3, 2, 0));
   spec.nodes.push_back(pool("pool1", 3, 2, true));
   struct Fire { int squeeze, expand; };
@@ -114,7 +114,7 @@ NetworkSpec googlenet() {
   NetworkSpec spec;
   spec.name = "googlenet";
   spec.description = "GoogLeNet / Inception v1 (BVLC Caffe), 22 layers";
-  spec.mean_bgr = {104, 117, 123};
+  spec.input = caffe_input({104, 117, 123});
   auto lrn = [](std::string name) {
     NodeSpec n;
     n.name = std::move(name);

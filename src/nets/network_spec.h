@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "weights/input_convention.h"
+
 namespace impasto {
 
 // A backbone as data: nodes in topological order, interpreted by one builder (network.h).
@@ -30,9 +32,9 @@ struct NetworkSpec {
   std::string name;                  // "squeezenet", "vgg19", "vgg16", "googlenet", "resnet50"
   std::string description;           // one line for `impasto models`
   std::vector<NodeSpec> nodes;
-  // Input convention of the pretrained weights: pixels 0..255 in this channel order minus mean.
-  bool bgr = true;
-  std::array<double, 3> mean_bgr{103.939, 116.779, 123.68};
+  // How the network's usual weights expect the image, for files that do not declare their own
+  // (WeightSource::input_convention): Caffe's BGR 0..255 minus the ImageNet mean for all of them.
+  InputConvention input = caffe_input();
   std::vector<std::string> default_weights;  // candidate paths relative to a model directory
   std::string default_content_layers;
   std::string default_style_layers;  // "name:weight,..." or plain names (equal weights)

@@ -6,6 +6,9 @@
 #include <algorithm>
 #include <fstream>
 #include <map>
+#include <optional>
+
+#include "weights/input_convention.h"
 
 namespace impasto {
 namespace {
@@ -146,11 +149,46 @@ void add_matconvnet_layers(const matvar_t* layers, const std::string& where,
   }
 }
 
+// The per-channel mean (RGB) of MatConvNet's averageImage: three values (1x1x3, 1x3 or 3x1), or in
+// older releases a whole HxWx3 mean image, averaged per channel. Nothing for other shapes or types.
+std::optional<std::array<double, 3>> channel_means(const matvar_t* v) {
+  if (v == nullptr || v->isComplex || v->data == nullptr || v->rank < 1) return std::nullopt;
+  const int64_t n = element_count(v);
+  if (n < 3 || n % 3 != 0 || (n > 3 && v->dims[v->rank - 1] != 3)) return std::nullopt;
+  const size_t element = v->class_type == MAT_C_DOUBLE ? 8 : v->class_type == MAT_C_SINGLE ? 4 : 1;
+  if (v->class_type != MAT_C_DOUBLE && v->class_type != MAT_C_SINGLE && v->class_type != MAT_C_UINT8) return std::nullopt;
+  if (v->nbytes < static_cast<size_t>(n) * element) return std::nullopt;
+  auto value = [&](int64_t i) -> double {
+    if (v->class_type == MAT_C_DOUBLE) return static_cast<const double*>(v->data)[i];
+    if (v->class_type == MAT_C_SINGLE) return static_cast<const float*>(v->data)[i];
+    return static_cast<const uint8_t*>(v->data)[i];
+  };
+  // Column-major with the channel last: each channel's values are one contiguous block.
+  const int64_t per_channel = n / 3;
+  std::array<double, 3> mean{};
+  for (int c = 0; c < 3; ++c) {
+    double sum = 0;
+    for (int64_t i = 0; i < per_channel; ++i) sum += value(c * per_channel + i);
+    mean[c] = sum / static_cast<double>(per_channel);
+  }
+  return mean;
+}
+
+// The averageImage of `meta.normalization` (current MatConvNet) or of a top-level `normalization`
+// (the releases before meta), when this variable is one of those.
+std::optional<std::array<double, 3>> average_image_mean(const matvar_t* var) {
+  if (var->name == nullptr || var->class_type != MAT_C_STRUCT) return std::nullopt;
+  const std::string name = var->name;
+  const matvar_t* normalization = name == "meta" ? field(var, "normalization") : name == "normalization" ? var : nullptr;
+  if (normalization == nullptr || normalization->class_type != MAT_C_STRUCT) return std::nullopt;
+  return channel_means(field(normalization, "averageImage"));
+}
+
 class MatSource : public WeightSource {
  public:
   MatSource(std::filesystem::path path, std::vector<MatVarPtr> vars,
-            std::vector<std::pair<std::string, ConvArrays>> convs)
-      : path_(std::move(path)), vars_(std::move(vars)) {
+            std::vector<std::pair<std::string, ConvArrays>> convs, std::optional<InputConvention> input)
+      : path_(std::move(path)), vars_(std::move(vars)), input_(std::move(input)) {
     for (auto& [name, arrays] : convs) {
       check_conv(arrays);
       if (!convs_.emplace(name, arrays).second)
@@ -166,10 +204,12 @@ class MatSource : public WeightSource {
     return convert(it->second);
   }
   std::string format() const override { return "MAT-file"; }
+  std::optional<InputConvention> input_convention() const override { return input_; }
 
  private:
   std::filesystem::path path_;
   std::vector<MatVarPtr> vars_;  // the arrays below point into these
+  std::optional<InputConvention> input_;
   std::vector<std::string> order_;
   std::map<std::string, ConvArrays> convs_;
 };
@@ -186,18 +226,25 @@ std::unique_ptr<WeightSource> open_mat_weights(const std::filesystem::path& path
 
   std::vector<MatVarPtr> vars;
   std::vector<std::pair<std::string, ConvArrays>> convs;
+  bool matconvnet = false;
+  std::optional<std::array<double, 3>> average_image;
   // Other variables (metadata, MatConvNet's `meta`) are not layers and are skipped.
   while (MatVarPtr var{Mat_VarReadNext(mat.get())}) {
+    if (auto mean = average_image_mean(var.get())) average_image = mean;
     if (var->class_type != MAT_C_CELL || var->name == nullptr) continue;
-    if (is_matconvnet_layers(var.get()))
+    if (is_matconvnet_layers(var.get())) {
       add_matconvnet_layers(var.get(), where, convs);
-    else  // one top-level 1x2 cell {kernel, bias} per layer, named after it
+      matconvnet = true;
+    } else  // one top-level 1x2 cell {kernel, bias} per layer, named after it
       convs.emplace_back(var->name, cell_pair(var.get(), where + ", layer '" + std::string(var->name) + "'"));
     vars.push_back(std::move(var));
   }
   if (convs.empty())
     throw InputError(where + " holds no layers (top-level 1x2 cells {kernel, bias}, or MatConvNet's `layers`)");
-  return std::make_unique<MatSource>(path, std::move(vars), std::move(convs));
+  // MatConvNet models take RGB 0..255 minus their averageImage; without one, the VGG releases' mean. The SqueezeNet layout says nothing: Caffe's default.
+  std::optional<InputConvention> input;
+  if (matconvnet) input = average_image ? matconvnet_input(*average_image) : matconvnet_input();
+  return std::make_unique<MatSource>(path, std::move(vars), std::move(convs), std::move(input));
 }
 
 }  // namespace impasto

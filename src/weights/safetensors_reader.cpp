@@ -95,7 +95,7 @@ std::unique_ptr<WeightSource> open_safetensors_weights(const fs::path& path) {
   for (const Entry& e : entries)
     tensors.emplace_back(e.name, torch::from_blob(const_cast<char*>(data + e.begin), e.shape, [file](void*) {},
                                                   torch::TensorOptions().dtype(e.dtype)));
-  return make_state_dict_source(where, "safetensors", std::move(tensors));
+  return make_state_dict_source(where, "safetensors", std::move(tensors), path);
 }
 
 }  // namespace impasto

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "weights/conv_params.h"
+#include "weights/input_convention.h"
 
 namespace impasto {
 namespace {
@@ -15,8 +16,9 @@ bool is_conv_weight(const std::string& key, const torch::Tensor& t) {
 
 class StateDictSource : public WeightSource {
  public:
-  StateDictSource(std::string where, std::string format, std::vector<std::pair<std::string, torch::Tensor>> tensors)
-      : where_(std::move(where)), format_(std::move(format)) {
+  StateDictSource(std::string where, std::string format, std::vector<std::pair<std::string, torch::Tensor>> tensors,
+                  std::optional<InputConvention> input)
+      : where_(std::move(where)), format_(std::move(format)), input_(std::move(input)) {
     for (auto& [key, t] : tensors) {
       if (is_conv_weight(key, t)) order_.push_back(key.substr(0, key.size() - 7));
       tensors_[key] = std::move(t);
@@ -35,6 +37,7 @@ class StateDictSource : public WeightSource {
   }
 
   std::string format() const override { return format_; }
+  std::optional<InputConvention> input_convention() const override { return input_; }
 
  private:
   // A float32 contiguous copy: the source may be a half-precision tensor or an unaligned view of a
@@ -50,6 +53,7 @@ class StateDictSource : public WeightSource {
   }
 
   std::string where_, format_;
+  std::optional<InputConvention> input_;
   std::vector<std::string> order_;
   std::map<std::string, torch::Tensor> tensors_;
 };
@@ -57,8 +61,10 @@ class StateDictSource : public WeightSource {
 }  // namespace
 
 std::unique_ptr<WeightSource> make_state_dict_source(std::string where, std::string format,
-                                                     std::vector<std::pair<std::string, torch::Tensor>> tensors) {
-  return std::make_unique<StateDictSource>(std::move(where), std::move(format), std::move(tensors));
+                                                     std::vector<std::pair<std::string, torch::Tensor>> tensors,
+                                                     const std::filesystem::path& path) {
+  return std::make_unique<StateDictSource>(std::move(where), std::move(format), std::move(tensors),
+                                           known_file_input(path));
 }
 
 }  // namespace impasto

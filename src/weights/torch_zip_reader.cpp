@@ -73,7 +73,7 @@ std::unique_ptr<WeightSource> open_torch_weights(const std::filesystem::path& pa
     std::vector<std::pair<std::string, torch::Tensor>> tensors;
     for (const auto& [k, v] : root->dict)
       if (k->kind == PyObj::Kind::Str && v->kind == PyObj::Kind::Tensor) tensors.emplace_back(k->s, v->tensor);
-    return make_state_dict_source(where, "PyTorch", std::move(tensors));
+    return make_state_dict_source(where, "PyTorch", std::move(tensors), path);
   } catch (const InputError& e) {
     throw InputError(where + ": " + e.what());
   } catch (const c10::Error& e) {

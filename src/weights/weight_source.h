@@ -3,8 +3,11 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "impasto/input_convention.h"
 
 namespace impasto {
 
@@ -36,6 +39,9 @@ class WeightSource {
   virtual BatchNormParams batch_norm(const std::string& layer) const;
   // A short name of the format, for messages and reports ("MAT-file", "TensorFlow.js", "PyTorch").
   virtual std::string format() const = 0;
+  // How the weights expect the image, when the file says so (MatConvNet's normalization) or is known
+  // by its name (weights/input_convention.h); nothing otherwise: the network's default then applies.
+  virtual std::optional<InputConvention> input_convention() const { return std::nullopt; }
 };
 
 // Opens a weight file or model directory, choosing the reader from its content and name.

@@ -52,6 +52,10 @@ TEST_F(Cli, StylizeLowersStyleLossAndWritesTheImage) {
   EXPECT_EQ(report["iterations"].size(), 50u);
   EXPECT_EQ(report["options"]["size"], 128);
   EXPECT_EQ(report["network"]["name"], "squeezenet");
+  EXPECT_EQ(report["options"]["input_convention"], "auto");
+  EXPECT_EQ(report["network"]["input"]["convention"], "caffe");
+  EXPECT_EQ(report["network"]["input"]["source"], "network default");
+  EXPECT_EQ(report["network"]["input"]["mean"][0], 104.006);
   EXPECT_EQ(report["content_size"]["width"], 1024);
   EXPECT_EQ(report["output_size"]["height"], 96);
   for (const char* key : {"iteration", "content_loss", "style_loss", "tv_loss", "total_loss", "seconds"})
@@ -196,6 +200,21 @@ TEST_F(Cli, DryRunEstimatesThePeakMemoryOfTheRunAndWritesNothing) {
   EXPECT_NEAR(estimate_mb / measured_mb, 1.0, 0.25) << estimate_mb << " MB estimated, " << measured_mb << " MB measured";
 }
 
+TEST_F(Cli, InputConventionOptionIsUsedAndReported) {
+  auto result = run_impasto("stylize" + content() + style() + model() +
+                            "--size 48 --iterations 1 --input-convention torchvision --output " + q(dir / "out.png") +
+                            " --report " + q(dir / "report.json"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto report = read_json(dir / "report.json");
+  EXPECT_EQ(report["options"]["input_convention"], "torchvision");
+  const auto& input = report["network"]["input"];
+  EXPECT_EQ(input["convention"], "torchvision");
+  EXPECT_EQ(input["source"], "--input-convention");
+  EXPECT_EQ(input["channels"], "RGB");
+  EXPECT_EQ(input["range"], 1.0);
+  EXPECT_EQ(input["std"][2], 0.225);
+}
+
 // Bad input: one line naming the problem, exit code 2, no output file.
 struct BadInput {
   std::string name;
@@ -263,7 +282,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"StyleMapWithoutContentMap", "--style-map {dir}/map.png", "--content-map"},
         BadInput{"UnknownColourMode", "--preserve-colors sepia", "--preserve-colors"},
         BadInput{"SixteenBitJpeg", "--bit-depth 16 --output {dir}/out.jpg", "--bit-depth 16"},
-        BadInput{"AnimationType", "--animate {dir}/run.avi", "--animate"}),
+        BadInput{"AnimationType", "--animate {dir}/run.avi", "--animate"},
+        BadInput{"UnknownInputConvention", "--input-convention bogus", "--input-convention must be auto, caffe"}),
     [](const ::testing::TestParamInfo<BadInput>& info) { return info.param.name; });
 
 }  // namespace

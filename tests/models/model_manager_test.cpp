@@ -59,6 +59,12 @@ TEST(Models, ListsEveryNetworkWithItsDefaultsAndVerifiesInstalledFiles) {
   nlohmann::json resnet = entry_for(models, "resnet50");
   EXPECT_FALSE(resnet["installed"].get<bool>());
   EXPECT_EQ(resnet["default_style_layers"], "conv1,res2c,res3d,res4f");
+  // torchvision's VGG-19 download expects torchvision's input; the other VGG-19 files Caffe's.
+  nlohmann::json vgg19 = entry_for(models, "vgg19");
+  EXPECT_EQ(vgg19["input"]["default"], "caffe");
+  EXPECT_EQ(vgg19["input"]["fetch"]["vgg19"], "torchvision");
+  EXPECT_EQ(vgg19["input"]["fetch"]["vgg19-partial"], "caffe");
+  EXPECT_EQ(squeezenet["input"]["description"], "BGR, 0..255, minus (104.006, 116.669, 122.679)");
 
   // One flipped byte is caught.
   {
@@ -72,6 +78,7 @@ TEST(Models, ListsEveryNetworkWithItsDefaultsAndVerifiesInstalledFiles) {
 
   result = run_impasto("models --model-dir " + q(dir.path()));
   EXPECT_NE(result.output.find("impasto fetch googlenet"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("impasto fetch vgg16 gets torchvision"), std::string::npos) << result.output;
 }
 
 TEST(Models, FetchOfflineSaysWhereToPutTheFilesAndLeavesNothing) {

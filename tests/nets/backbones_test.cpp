@@ -48,8 +48,7 @@ class MemoryWeights : public WeightSource {
 TEST(Backbones, BatchNormIsFoldedIntoTheConvolution) {
   NetworkSpec spec;
   spec.name = "tiny";
-  spec.bgr = false;
-  spec.mean_bgr = {0, 0, 0};
+  spec.input = matconvnet_input({0, 0, 0});  // RGB, 0..255, nothing subtracted
   NodeSpec conv;
   conv.name = "c";
   conv.weight_names = {"c"};
@@ -83,8 +82,7 @@ TEST(Backbones, LocalResponseNormIsCaffes) {
   // A one-node network: the LRN of the (mean-free, 0..255-scaled) image, checked against the formula.
   NetworkSpec spec;
   spec.name = "lrn";
-  spec.bgr = false;
-  spec.mean_bgr = {0, 0, 0};
+  spec.input = matconvnet_input({0, 0, 0});  // RGB, 0..255, nothing subtracted
   NodeSpec conv;
   conv.name = "c";
   conv.weight_names = {"c"};

@@ -6,6 +6,7 @@
 
 #include "matconvnet_writer.h"
 #include "vgg19_reference.h"
+#include "weights/input_convention.h"
 #include "weights/weight_source.h"
 #include "weights_test_util.h"
 
@@ -213,6 +214,42 @@ TEST(MatReader, ReadsMatConvNetLayersInPyTorchLayout) {
       }
 }
 
+TEST(MatReader, MatConvNetDeclaresRgbMinusItsAverageImage) {
+  TempDir dir;
+  MatConvNetOptions options;
+  options.average_image = torch::tensor({120.5, 115.25, 100.125}, torch::kDouble).view({1, 1, 3});
+  write_matconvnet(dir / "net.mat", matconvnet_layers(), options);
+  const auto declared = open_weights(dir / "net.mat")->input_convention();
+  ASSERT_TRUE(declared.has_value());
+  EXPECT_EQ(declared->name, "matconvnet");
+  EXPECT_FALSE(declared->bgr);
+  EXPECT_EQ(declared->range, 255);
+  EXPECT_EQ(declared->mean, (std::array<double, 3>{120.5, 115.25, 100.125}));
+  EXPECT_EQ(declared->stddev, (std::array<double, 3>{1, 1, 1}));
+
+  // Older releases: a top-level `normalization` whose averageImage is a whole mean image.
+  torch::manual_seed(5);
+  options.average_image = torch::rand({4, 5, 3}, torch::kDouble) * 255;
+  options.top_level_normalization = true;
+  options.compress = true;
+  write_matconvnet(dir / "old.mat", matconvnet_layers(), options);
+  const auto old = open_weights(dir / "old.mat")->input_convention();
+  ASSERT_TRUE(old.has_value());
+  const torch::Tensor expected = options.average_image.mean(at::IntArrayRef{0, 1});
+  for (int c = 0; c < 3; ++c) EXPECT_NEAR(old->mean[c], expected[c].item<double>(), 1e-9) << c;
+
+  // No averageImage: still MatConvNet's RGB, with the VGG releases' mean.
+  options.average_image = torch::Tensor();
+  write_matconvnet(dir / "bare.mat", matconvnet_layers(), options);
+  EXPECT_EQ(open_weights(dir / "bare.mat")->input_convention(), matconvnet_input());
+}
+
+TEST(MatReader, SqueezeNetLayoutDeclaresNoInputConvention) {
+  TempDir dir;
+  write_mat(dir / "w.mat", {{"conv1", {ramp({3, 3, 3, 2}, 0.5f, 1.0f), ramp({1, 2}, 1.0f, 0.0f)}}});
+  EXPECT_FALSE(open_mat_weights(dir / "w.mat")->input_convention().has_value());
+}
+
 TEST(MatReader, MatConvNetRejectsMalformedLayers) {
   TempDir dir;
   auto layers = matconvnet_layers();
@@ -257,9 +294,12 @@ TEST(MatReader, MatConvNetRejectsTruncatedFile) {
 TEST(MatReader, RealVgg19AsMatConvNetMatchesTfjs) {
   const auto& convs = testing::vgg19_partial_convs();
   if (convs.empty()) GTEST_SKIP() << testing::vgg19_partial_dir() << " not present";
+  // MatConvNet's VGG takes RGB minus its averageImage (the writer's default: the VGG mean in RGB), so its
+  // first layer is the Caffe one with the input channels reversed; the features are then the same.
   std::vector<MatConvNetLayer> layers;
   for (const auto& c : convs) {
-    layers.push_back({c.matconvnet, "conv", c.params.weight.permute({2, 3, 1, 0}), c.params.bias});
+    const torch::Tensor weight = layers.empty() ? c.params.weight.flip(1) : c.params.weight;
+    layers.push_back({c.matconvnet, "conv", weight.permute({2, 3, 1, 0}), c.params.bias});
     layers.push_back({"relu" + c.matconvnet.substr(4), "relu", {}, {}});
   }
   TempDir dir;
@@ -269,6 +309,7 @@ TEST(MatReader, RealVgg19AsMatConvNetMatchesTfjs) {
   ASSERT_EQ(src->layers().size(), convs.size());
   EXPECT_EQ(src->layers().front(), "conv1_1");
   EXPECT_TRUE(torch::equal(src->conv("conv3_4").weight, convs.back().params.weight));
+  EXPECT_EQ(src->input_convention(), matconvnet_input());
   testing::expect_vgg19_features_match_tfjs(*src);
 }
 

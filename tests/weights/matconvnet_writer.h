@@ -22,6 +22,9 @@ struct MatConvNetOptions {
   bool old_fields = false;  // `filters` and `biases` fields instead of the `weights` cell
   bool bias_row = false;    // bias stored [1,out] instead of [out,1]
   bool compress = false;    // zlib, as MATLAB's default -v7 saves
+  // normalization.averageImage (double), as MATLAB indexes it; undefined: no normalization at all.
+  torch::Tensor average_image = torch::tensor({123.68, 116.779, 103.939}, torch::kDouble).view({1, 3});
+  bool top_level_normalization = false;  // `normalization` as a variable of its own (releases before `meta`)
 };
 
 namespace matconvnet_detail {
@@ -42,6 +45,15 @@ inline matvar_t* single(const torch::Tensor& t, std::vector<size_t> dims) {
       [&] { std::vector<int64_t> p; for (int64_t d = t.dim() - 1; d >= 0; --d) p.push_back(d); return p; }())
                                      .contiguous();
   return Mat_VarCreate(nullptr, MAT_C_SINGLE, MAT_T_SINGLE, static_cast<int>(dims.size()), dims.data(),
+                       colmajor.data_ptr(), 0);  // copies the data
+}
+
+inline matvar_t* double_array(const torch::Tensor& t) {
+  std::vector<size_t> dims(t.sizes().begin(), t.sizes().end());
+  std::vector<int64_t> reversed;
+  for (int64_t d = t.dim() - 1; d >= 0; --d) reversed.push_back(d);
+  const torch::Tensor colmajor = t.to(torch::kDouble).permute(reversed).contiguous();
+  return Mat_VarCreate(nullptr, MAT_C_DOUBLE, MAT_T_DOUBLE, static_cast<int>(dims.size()), dims.data(),
                        colmajor.data_ptr(), 0);  // copies the data
 }
 
@@ -90,16 +102,20 @@ inline void write_matconvnet(const std::filesystem::path& path, const std::vecto
   const auto compression = options.compress ? MAT_COMPRESSION_ZLIB : MAT_COMPRESSION_NONE;
 
   size_t one[2] = {1, 1};
-  const char* norm_fields[] = {"averageImage"};
-  matvar_t* norm = Mat_VarCreateStruct(nullptr, 2, one, norm_fields, 1);
-  double mean[3] = {123.68, 116.779, 103.939};
-  size_t mdims[2] = {1, 3};
-  set_field(norm, "averageImage", Mat_VarCreate(nullptr, MAT_C_DOUBLE, MAT_T_DOUBLE, 2, mdims, mean, 0));
-  const char* meta_fields[] = {"normalization"};
-  matvar_t* meta = Mat_VarCreateStruct("meta", 2, one, meta_fields, 1);
-  set_field(meta, "normalization", norm);
-  EXPECT_EQ(Mat_VarWrite(mat, meta, compression), 0);
-  Mat_VarFree(meta);
+  if (options.average_image.defined()) {
+    const char* norm_fields[] = {"averageImage"};
+    matvar_t* norm =
+        Mat_VarCreateStruct(options.top_level_normalization ? "normalization" : nullptr, 2, one, norm_fields, 1);
+    set_field(norm, "averageImage", double_array(options.average_image));
+    matvar_t* top = norm;
+    if (!options.top_level_normalization) {
+      const char* meta_fields[] = {"normalization"};
+      top = Mat_VarCreateStruct("meta", 2, one, meta_fields, 1);
+      set_field(top, "normalization", norm);
+    }
+    EXPECT_EQ(Mat_VarWrite(mat, top, compression), 0);
+    Mat_VarFree(top);
+  }
 
   size_t ldims[2] = {1, layers.size()};
   matvar_t* cell = Mat_VarCreate("layers", MAT_C_CELL, MAT_T_CELL, 2, ldims, nullptr, 0);

@@ -2,6 +2,7 @@
 
 #include "safetensors_writer.h"
 #include "vgg19_reference.h"
+#include "weights/input_convention.h"
 #include "weights/weight_source.h"
 #include "weights_test_util.h"
 
@@ -66,6 +67,14 @@ TEST(SafetensorsReader, ReadsStateDictInPyTorchLayout) {
 
   expect_input_error([&] { src->conv("classifier.0"); }, {"classifier.0.weight", "rank 2, expected 4"});
   expect_input_error([&] { src->conv("features.4"); }, {"no layer 'features.4'", "vgg.safetensors"});
+}
+
+TEST(SafetensorsReader, ConversionKeepingATorchvisionNameDeclaresTorchvision) {
+  TempDir dir;
+  write_safetensors(dir / "vgg16-397923af.safetensors", vgg_like());
+  EXPECT_EQ(open_weights(dir / "vgg16-397923af.safetensors")->input_convention(), torchvision_input());
+  write_safetensors(dir / "vgg16.safetensors", vgg_like());
+  EXPECT_FALSE(open_weights(dir / "vgg16.safetensors")->input_convention().has_value());
 }
 
 TEST(SafetensorsReader, RejectsBiasLengthMismatch) {

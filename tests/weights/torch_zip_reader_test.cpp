@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 
+#include "weights/input_convention.h"
 #include "weights/weight_source.h"
 #include "weights_test_util.h"
 
@@ -172,6 +173,20 @@ TEST(TorchZipReader, ReadsStateDictWithMetadata) {
     expect_input_error([&] { src->conv("classifier.0"); }, {"classifier.0.weight", "rank 2, expected 4"});
     expect_input_error([&] { src->conv("features.1"); }, {"features.1", "vgg.pth"});
   }
+}
+
+TEST(TorchZipReader, KnownFileNamesDeclareTheirInputConvention) {
+  TempDir dir;
+  write_pth(dir / "vgg19-dcbb9e9d.pth", state_dict_pickle(kVggLike), vgg_like_storages());
+  const std::string bytes = testing::read_bytes(dir / "vgg19-dcbb9e9d.pth");
+  const auto torchvision = open_weights(dir / "vgg19-dcbb9e9d.pth")->input_convention();
+  ASSERT_TRUE(torchvision.has_value());
+  EXPECT_EQ(*torchvision, torchvision_input());
+  // The same bytes under neural-style-pt's name of its Caffe conversion, and under no known name.
+  testing::write_bytes(dir / "vgg19-d01eb7cb.pth", bytes);
+  EXPECT_EQ(open_weights(dir / "vgg19-d01eb7cb.pth")->input_convention(), caffe_input());
+  testing::write_bytes(dir / "x.pth", bytes);
+  EXPECT_FALSE(open_weights(dir / "x.pth")->input_convention().has_value());
 }
 
 TEST(TorchZipReader, RejectsBiasLengthMismatch) {
