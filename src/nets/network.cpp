@@ -9,6 +9,7 @@
 
 #include "impasto/errors.h"
 #include "nets/identify_network.h"
+#include "nets/max_pool.h"
 #include "runtime/blas.h"
 #include "weights/weight_source.h"
 
@@ -68,34 +69,6 @@ ConvParams load_conv(const NodeSpec& node, const std::string& network, const Wei
   throw InputError(weights.format() + " weights have no layer for " + network + " " + node.name +
                    " (looked for " + tried + "); the file may hold only part of the network");
 }
-
-// Max pooling that saves no indices for backward (autograd's would keep an int64 tensor per pool,
-// twice the pooled output's bytes); backward finds the maxima again from the input, which the
-// previous ReLU saves anyway.
-struct MaxPoolFunction : torch::autograd::Function<MaxPoolFunction> {
-  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& input, int64_t kernel,
-                               int64_t stride, int64_t padding, bool ceil_mode) {
-    ctx->save_for_backward({input});
-    ctx->saved_data["kernel"] = kernel;
-    ctx->saved_data["stride"] = stride;
-    ctx->saved_data["padding"] = padding;
-    ctx->saved_data["ceil_mode"] = ceil_mode;
-    return torch::max_pool2d(input, kernel, stride, padding, 1, ceil_mode);
-  }
-
-  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
-                                                 torch::autograd::variable_list grads) {
-    const torch::Tensor input = ctx->get_saved_variables()[0];
-    const int64_t kernel = ctx->saved_data["kernel"].toInt(), stride = ctx->saved_data["stride"].toInt();
-    const int64_t padding = ctx->saved_data["padding"].toInt();
-    const bool ceil_mode = ctx->saved_data["ceil_mode"].toBool();
-    torch::Tensor indices =
-        std::get<1>(torch::max_pool2d_with_indices(input, kernel, stride, padding, 1, ceil_mode));
-    torch::Tensor grad = torch::max_pool2d_with_indices_backward(grads[0], input, kernel, stride, padding, 1,
-                                                                 ceil_mode, indices);
-    return {grad, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
-  }
-};
 
 // load_conv, adding which network the file is for when it does not fit this one.
 ConvParams load_conv_or_explain(const NodeSpec& node, const std::string& network, const WeightSource& weights,
@@ -245,7 +218,7 @@ void Network::forward(const torch::Tensor& image, const TapFn& on_tap) const {
       case NodeOp::Pool:
         out = config_.average_pooling
                   ? torch::avg_pool2d(in(0), s.kernel, s.stride, s.padding, s.ceil_mode, /*count_include_pad=*/false)
-                  : MaxPoolFunction::apply(in(0), s.kernel, s.stride, s.padding, s.ceil_mode);
+                  : max_pool(in(0), s.kernel, s.stride, s.padding, s.ceil_mode);
         break;
       case NodeOp::LocalResponseNorm:
         out = local_response_norm(in(0), s);
@@ -279,13 +252,8 @@ std::vector<Network::NodeShape> Network::shapes(int64_t height, int64_t width) c
       shape.in_width = result[first].width;
     }
     const NodeSpec& s = *node.spec;
-    auto out_size = [&](int64_t n) -> int64_t {
-      const int64_t span = n + 2 * s.padding - s.kernel;
-      if (span < 0) return 0;
-      if (s.op == NodeOp::Conv || !s.ceil_mode) return span / s.stride + 1;
-      int64_t size = (span + s.stride - 1) / s.stride + 1;
-      if ((size - 1) * s.stride >= n + s.padding) --size;  // the last window must start inside the input
-      return size;
+    auto out_size = [&](int64_t n) {
+      return pooled_length(n, s.kernel, s.stride, s.padding, s.op == NodeOp::Pool && s.ceil_mode);
     };
     shape.channels = shape.in_channels;
     shape.height = shape.in_height;
