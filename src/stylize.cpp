@@ -171,10 +171,9 @@ RunResult stylize(const Options& options, const RunCallbacks& callbacks) {
     for (const auto& path : options.styles)
       styles.push_back(colours->style(resize_longest(load_image(path, "style image"), style_size).to(device)));
     spatial = std::make_unique<SpatialControl>(load_spatial_control(options, height, width, styles));
-    if (tiled && !spatial->regions.empty())
-      throw InputError("--tile cannot be combined with style masks or maps yet");
     objective_config.style_regions = spatial->regions;
     seen = [&](const torch::Tensor& x) { return spatial->composite(x, content); };
+    tiling.seen = [&](const torch::Tensor& x, const TileRect& t) { return spatial->composite(x, content, t.y, t.x); };
     output_image = [&](const torch::Tensor& x) { return colours->finish(seen(x.detach())); };
     image = image.defined() ? resize_to(image, height, width)
                             : initial_image(options, content, height, width, device);
@@ -182,7 +181,10 @@ RunResult stylize(const Options& options, const RunCallbacks& callbacks) {
     network->check_input_size(tiled ? std::min<int64_t>(height, options.tile) : height,
                               tiled ? std::min<int64_t>(width, options.tile) : width);
     for (const auto& style : styles) network->check_input_size(style.size(2), style.size(3));
-    objective = std::make_unique<Objective>(*network, objective_config, content, styles, options.style_blend);
+    // Tiled: the content targets are set per tile; a forward pass of the whole content image would
+    // need the memory the tiles avoid.
+    objective = std::make_unique<Objective>(*network, objective_config, tiled ? torch::Tensor() : content, styles,
+                                            options.style_blend);
     release_cached_cpu_memory();  // blocks of the one-off target computation, sized unlike an iteration's
 
     const int done = result.iterations.empty() ? 0 : result.iterations.back().iteration;

@@ -80,6 +80,7 @@ Objective::Objective(const Network& network, ObjectiveConfig config, const torch
       statistic_(style_statistic(config_.style_statistic)),
       regions_(config_.style_regions.empty() ? blended_region(styles.size(), blend) : config_.style_regions) {
   torch::NoGradGuard no_grad;
+  for (const auto& region : regions_) whole_guides_.push_back(region.guide);
   set_content(content);
   // Each region's target per layer: the share-weighted mean of its sources' summaries. Every style
   // image goes through the network once, whatever the number of regions using it.
@@ -118,6 +119,11 @@ Objective::Objective(const Network& network, ObjectiveConfig config, const torch
       style_targets_.push_back(
           {layer.layer, layer.weight * config_.style_weight * regions_[r].weight, r, sums[r][l], constants[l]});
     }
+}
+
+void Objective::set_guide_window(int64_t y, int64_t x, int64_t height, int64_t width) {
+  for (size_t r = 0; r < regions_.size(); ++r)
+    if (whole_guides_[r].defined()) regions_[r].guide = whole_guides_[r].narrow(2, y, height).narrow(3, x, width);
 }
 
 LossValues Objective::evaluate(const torch::Tensor& image) {

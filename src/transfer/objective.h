@@ -69,6 +69,9 @@ class Objective {
   // Replaces the content targets by those of `content` (e.g. the crop under a tile); the style
   // targets stay.
   void set_content(const torch::Tensor& content);
+  // Restricts the region guides (given for the whole output) to the window under a tile, which the
+  // images passed to evaluate() then cover.
+  void set_guide_window(int64_t y, int64_t x, int64_t height, int64_t width);
 
   // Computes the losses and accumulates d(total)/d(image) into image.grad().
   LossValues evaluate(const torch::Tensor& image);
@@ -99,6 +102,7 @@ class Objective {
   ObjectiveConfig config_;
   const StyleStatistic& statistic_;
   std::vector<StyleRegion> regions_;
+  std::vector<torch::Tensor> whole_guides_;  // regions_' guides over the whole output
   std::vector<ContentTarget> content_targets_;
   std::vector<StyleTarget> style_targets_;
   LossBreakdown breakdown_;

@@ -75,10 +75,12 @@ std::vector<StyleRegion> map_regions(const Options& options, int64_t height, int
 
 }  // namespace
 
-torch::Tensor SpatialControl::composite(const torch::Tensor& image, const torch::Tensor& content) const {
+torch::Tensor SpatialControl::composite(const torch::Tensor& image, const torch::Tensor& content, int64_t y,
+                                        int64_t x) const {
   if (!stylised_area.defined() || !content.defined()) return image;
-  const torch::Tensor area = stylised_area.to(image.options());
-  return image * area + content * (1 - area);
+  auto window = [&](const torch::Tensor& whole) { return whole.narrow(2, y, image.size(2)).narrow(3, x, image.size(3)); };
+  const torch::Tensor area = window(stylised_area).to(image.options());
+  return image * area + window(content) * (1 - area);
 }
 
 SpatialControl load_spatial_control(const Options& options, int64_t height, int64_t width,

@@ -21,7 +21,9 @@ struct SpatialControl {
   torch::Tensor stylised_area;
 
   // The optimised image inside the stylised area, the content outside (differentiable in image).
-  torch::Tensor composite(const torch::Tensor& image, const torch::Tensor& content) const;
+  // A tile's image is the window of the output at (y, x); content is the whole content image.
+  torch::Tensor composite(const torch::Tensor& image, const torch::Tensor& content, int64_t y = 0,
+                          int64_t x = 0) const;
 };
 
 // Reads the masks and maps the options name, for an output of height x width and the prepared style

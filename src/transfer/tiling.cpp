@@ -47,6 +47,16 @@ void accumulate(LossValues& sum, const LossValues& l) {
   sum.total += l.total;
 }
 
+// Points the objective at one tile: its content targets and its part of the region guides.
+void focus(Objective& objective, const torch::Tensor& content, const TileRect& t) {
+  if (content.defined()) objective.set_content(crop(content, t));
+  objective.set_guide_window(t.y, t.x, t.height, t.width);
+}
+
+torch::Tensor seen(const TilingConfig& config, const torch::Tensor& tile, const TileRect& t) {
+  return config.seen ? config.seen(tile, t) : tile;
+}
+
 }  // namespace
 
 int tile_overlap(int tile) { return tile / 4; }
@@ -76,10 +86,10 @@ std::vector<TileRect> optimize_tiled(torch::Tensor& image, const torch::Tensor& 
     tiles = tile_grid(height, width, config.tile, config.overlap, dy, dx);
     LossValues sum;
     for (const TileRect& t : tiles) {
-      if (content.defined()) objective.set_content(crop(content, t));
+      focus(objective, content, t);
       torch::Tensor tile = crop(image, t).clone();
       LossValues last;
-      optimize(tile, visit, [&](const torch::Tensor& x) { return objective.evaluate(x); },
+      optimize(tile, visit, [&](const torch::Tensor& x) { return objective.evaluate(seen(config, x, t)); },
                [&](int, const LossValues& losses, const torch::Tensor&) {
                  last = losses;
                  return true;
@@ -105,9 +115,9 @@ LossValues evaluate_tiled(const torch::Tensor& image, const torch::Tensor& conte
   const auto tiles = tile_grid(image.size(2), image.size(3), config.tile, config.overlap);
   LossValues sum;
   for (const TileRect& t : tiles) {
-    if (content.defined()) objective.set_content(crop(content, t));
+    focus(objective, content, t);
     torch::Tensor tile = crop(image, t).clone().requires_grad_(true);
-    accumulate(sum, objective.evaluate(tile));
+    accumulate(sum, objective.evaluate(seen(config, tile, t)));
   }
   return mean_of(sum, tiles.size());
 }

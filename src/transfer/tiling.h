@@ -27,6 +27,9 @@ struct TilingConfig {
   bool shift = true;     // move the grid by a random offset every pass
   bool feather = true;   // blend tiles in with ramps across the overlap (else: hard edges)
   uint64_t seed = 0;     // of the offsets
+  // What the objective sees of a tile (e.g. composited with the content under a content mask);
+  // unset: the tile itself.
+  std::function<torch::Tensor(const torch::Tensor& tile, const TileRect& where)> seen;
 };
 
 // The overlap used for a tile side: a quarter of the tile.

@@ -222,6 +222,9 @@ struct BadInput {
   std::string message;    // expected in the error line
 };
 
+// How gtest names a case in its log (instead of dumping the struct's bytes).
+void PrintTo(const BadInput& input, std::ostream* out) { *out << input.name; }
+
 class CliBadInput : public Cli, public ::testing::WithParamInterface<BadInput> {};
 
 TEST_P(CliBadInput, FailsWithOneLineAndExitCode2) {
