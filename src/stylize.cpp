@@ -207,6 +207,7 @@ RunResult stylize(const Options& options, const RunCallbacks& callbacks) {
     release_cached_cpu_memory();  // tile-sized blocks; the whole-image work below needs other sizes
     result.final = record(iterations_run, evaluate_tiled(image, content, *objective, tiling));
     result.seam_ratio = seam_ratio(image, last_tiles);
+    release_cached_cpu_memory();
   } else {
     image.requires_grad_(true);
     result.final = record(iterations_run, objective->evaluate(seen(image)));

@@ -26,12 +26,26 @@ torch::Tensor from_mat(const cv::Mat& bgr) {
 
 cv::Mat to_mat(const torch::Tensor& image, int bit_depth = 8) {
   const bool deep = bit_depth == 16;
-  torch::Tensor hwc = image.detach().to(torch::kCPU, torch::kFloat).squeeze(0).clamp(0, 1).mul(deep ? 65535 : 255)
-                          .round().to(deep ? torch::kInt32 : torch::kUInt8).permute({1, 2, 0}).contiguous();
-  cv::Mat rgb(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), deep ? CV_32SC3 : CV_8UC3, hwc.data_ptr());
-  if (deep) rgb.convertTo(rgb, CV_16UC3);  // torch has no uint16
-  cv::Mat bgr;
-  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+  const torch::Tensor chw = image.detach().squeeze(0);  // [3,H,W], RGB
+  const int height = static_cast<int>(chw.size(1)), width = static_cast<int>(chw.size(2));
+  cv::Mat bgr(height, width, deep ? CV_16UC3 : CV_8UC3);
+  // Converted a band of rows at a time, so that a large output needs no whole-image float copies.
+  constexpr int kRows = 64;
+  for (int y = 0; y < height; y += kRows) {
+    const int rows = std::min(kRows, height - y);
+    const torch::Tensor band = chw.narrow(1, y, rows)
+                                   .to(torch::kCPU, torch::kFloat)
+                                   .flip(0)  // BGR, as OpenCV writes
+                                   .clamp(0, 1)
+                                   .mul_(deep ? 65535 : 255)
+                                   .round_()
+                                   .to(deep ? torch::kInt32 : torch::kUInt8)  // torch has no uint16
+                                   .permute({1, 2, 0})
+                                   .contiguous();
+    cv::Mat source(rows, width, deep ? CV_32SC3 : CV_8UC3, band.data_ptr());
+    cv::Mat target = bgr.rowRange(y, y + rows);
+    source.convertTo(target, deep ? CV_16UC3 : CV_8UC3);
+  }
   return bgr;
 }
 

@@ -124,38 +124,54 @@ LossValues evaluate_tiled(const torch::Tensor& image, const torch::Tensor& conte
 
 double seam_ratio(const torch::Tensor& image, const std::vector<TileRect>& tiles) {
   torch::NoGradGuard no_grad;
-  const torch::Tensor x = image.detach().to(torch::kCPU, torch::kFloat)[0];
+  const torch::Tensor x = image.detach()[0];
   const int64_t height = x.size(1), width = x.size(2);
   if (height < 2 || width < 2) return 1;
-  // Squared differences summed over the channels, one channel at a time to bound the memory:
-  // across_columns[i][j] between pixels (i, j) and (i, j+1), across_rows[i][j] between (i, j), (i+1, j).
-  torch::Tensor across_columns = torch::zeros({height, width - 1}), across_rows = torch::zeros({height - 1, width});
-  for (int64_t c = 0; c < x.size(0); ++c) {
-    const torch::Tensor channel = x[c];
-    across_columns.add_((channel.narrow(1, 1, width - 1) - channel.narrow(1, 0, width - 1)).square_());
-    across_rows.add_((channel.narrow(0, 1, height - 1) - channel.narrow(0, 0, height - 1)).square_());
+  constexpr int64_t kBand = 2;      // differences this close to an edge count as on it
+  constexpr int64_t kRows = 256;    // rows per slice: no whole-image temporaries on large outputs
+  // In a slice of rows [y0, y0 + rows): across_columns[i][j] is the squared difference (summed
+  // over channels) between pixels (y0+i, j) and (y0+i, j+1); across_rows[i][j] between (y0+i, j)
+  // and (y0+i+1, j). The edge between pixels e-1 and e is difference e-1; e-kBand .. e+kBand-1
+  // are marked as on it.
+  double edge_sum = 0, edge_count = 0, all_sum = 0, all_count = 0;
+  for (int64_t y0 = 0; y0 < height; y0 += kRows) {
+    const int64_t rows = std::min(kRows, height - y0), row_pairs = std::min(rows, height - 1 - y0);
+    const torch::Tensor slice = x.narrow(1, y0, rows).to(torch::kCPU, torch::kFloat);
+    const torch::Tensor across_columns =
+        (slice.narrow(2, 1, width - 1) - slice.narrow(2, 0, width - 1)).square_().sum(0);
+    torch::Tensor on_column_edge = torch::zeros({rows, width - 1}, torch::kBool);
+    torch::Tensor across_rows, on_row_edge;
+    if (row_pairs > 0) {
+      const torch::Tensor pairs = x.narrow(1, y0, row_pairs + 1).to(torch::kCPU, torch::kFloat);
+      across_rows = (pairs.narrow(1, 1, row_pairs) - pairs.narrow(1, 0, row_pairs)).square_().sum(0);
+      on_row_edge = torch::zeros({row_pairs, width}, torch::kBool);
+    }
+    // Marks [lo, hi) x [from, from + length) of the whole-image mask, clipped to this slice.
+    auto mark = [&](torch::Tensor& mask, int64_t lo_row, int64_t hi_row, int64_t lo_col, int64_t hi_col) {
+      if (!mask.defined()) return;
+      lo_row = std::max(lo_row, y0) - y0;
+      hi_row = std::min(hi_row, y0 + mask.size(0)) - y0;
+      lo_col = std::max<int64_t>(lo_col, 0);
+      hi_col = std::min(hi_col, mask.size(1));
+      if (hi_row > lo_row && hi_col > lo_col) mask.narrow(0, lo_row, hi_row - lo_row).narrow(1, lo_col, hi_col - lo_col).fill_(true);
+    };
+    for (const TileRect& t : tiles) {
+      for (const int64_t edge : {t.x, t.x + t.width})
+        if (edge > 0 && edge < width) mark(on_column_edge, t.y, t.y + t.height, edge - kBand, edge + kBand);
+      for (const int64_t edge : {t.y, t.y + t.height})
+        if (edge > 0 && edge < height) mark(on_row_edge, edge - kBand, edge + kBand, t.x, t.x + t.width);
+    }
+    edge_sum += across_columns.masked_select(on_column_edge).sum().item<double>();
+    edge_count += on_column_edge.sum().item<double>();
+    all_sum += across_columns.sum().item<double>();
+    all_count += static_cast<double>(across_columns.numel());
+    if (row_pairs > 0) {
+      edge_sum += across_rows.masked_select(on_row_edge).sum().item<double>();
+      edge_count += on_row_edge.sum().item<double>();
+      all_sum += across_rows.sum().item<double>();
+      all_count += static_cast<double>(across_rows.numel());
+    }
   }
-  constexpr int64_t kBand = 2;  // differences this close to an edge count as on it
-  torch::Tensor on_column_edge = torch::zeros({height, width - 1}, torch::kBool);
-  torch::Tensor on_row_edge = torch::zeros({height - 1, width}, torch::kBool);
-  // The edge between pixels e-1 and e is difference e-1; mark e-kBand .. e+kBand-1.
-  auto mark = [&](torch::Tensor& mask, int64_t dim, int64_t edge, int64_t from, int64_t length) {
-    const int64_t limit = mask.size(dim);
-    const int64_t lo = std::max<int64_t>(0, edge - kBand), hi = std::min(limit, edge + kBand);
-    if (edge <= 0 || edge >= limit + 1 || hi <= lo) return;
-    mask.narrow(dim, lo, hi - lo).narrow(1 - dim, from, length).fill_(true);
-  };
-  for (const TileRect& t : tiles) {
-    mark(on_column_edge, 1, t.x, t.y, t.height);
-    mark(on_column_edge, 1, t.x + t.width, t.y, t.height);
-    mark(on_row_edge, 0, t.y, t.x, t.width);
-    mark(on_row_edge, 0, t.y + t.height, t.x, t.width);
-  }
-  const double edge_sum = across_columns.masked_select(on_column_edge).sum().item<double>() +
-                          across_rows.masked_select(on_row_edge).sum().item<double>();
-  const double edge_count = on_column_edge.sum().item<double>() + on_row_edge.sum().item<double>();
-  const double all_sum = across_columns.sum().item<double>() + across_rows.sum().item<double>();
-  const double all_count = static_cast<double>(across_columns.numel() + across_rows.numel());
   if (edge_count == 0 || all_count == edge_count) return 1;
   const double inside = (all_sum - edge_sum) / (all_count - edge_count);
   return inside > 0 ? edge_sum / edge_count / inside : 1;

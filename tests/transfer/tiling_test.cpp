@@ -53,6 +53,19 @@ TEST(SeamRatio, IsAboutOneForSmoothNoiseAndHighAtAHardEdge) {
   EXPECT_GT(seam_ratio(image, tiles), 1.5);
 }
 
+// Taller than one slice of rows: a step along a row edge that falls in the second slice, and one
+// exactly on the boundary between slices, are both found; without steps the ratio stays near 1.
+TEST(SeamRatio, FindsRowEdgesInEverySliceOfATallImage) {
+  torch::manual_seed(2);
+  for (const int64_t edge : {300, 256}) {
+    torch::Tensor image = torch::rand({1, 3, 600, 32});
+    const std::vector<TileRect> tiles = {{0, 0, edge, 32}, {edge - 8, 0, 600 - edge + 8, 32}};
+    EXPECT_NEAR(seam_ratio(image, tiles), 1.0, 0.15) << edge;
+    image.narrow(2, edge, 600 - edge).add_(1.0);  // a step at the first tile's bottom edge
+    EXPECT_GT(seam_ratio(image, tiles), 1.5) << edge;
+  }
+}
+
 // Tiled optimisation with the real SqueezeNet: a 256 px picture in 96 px tiles shows no seam when
 // the grid moves and the tiles are blended in, and the same measure finds the seams of tiles
 // pasted on a fixed grid.
