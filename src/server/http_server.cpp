@@ -159,7 +159,7 @@ struct StudioServer::Impl {
                    {"max_size", options.max_size},
                    {"max_iterations", options.max_iterations}}},
                  {"models", available_models(options.model_dir)},
-                 {"preserve_colors", nlohmann::json::array()},  // none until Options has preserve_colors
+                 {"preserve_colors", {"luminance", "histogram"}},
                  {"output_dir", fs::absolute(options.output_dir).string()}});
     });
 

@@ -88,8 +88,9 @@ JobSpec parse_job_request(const nlohmann::json& request, const UploadStore& uplo
   o.content_weight = number(request, "content_weight", o.content_weight, 0, 1e6, "the content weight");
   o.style_weight = number(request, "style_weight", o.style_weight, 0, 1e6, "the style weight");
   o.tv_weight = number(request, "tv_weight", o.tv_weight, 0, 1e6, "the smoothness (TV) weight");
-  // Colour preservation: once Options has a preserve_colors field (luminance | histogram), read
-  // request["preserve_colors"] here, and report it as supported in /api/config.
+  const auto preserve = request.value("preserve_colors", nlohmann::json(""));
+  if (!preserve.is_string()) throw InputError("colour preservation must be \"luminance\" or \"histogram\"");
+  o.preserve_colors = preserve.get<std::string>();  // validate() names a wrong mode
   o.model_dir = limits.model_dir;
   o.threads = limits.threads;
   o.print_every = 0;

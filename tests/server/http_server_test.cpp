@@ -80,6 +80,7 @@ TEST_F(ServeHttp, ServesThePageAndItsConfiguration) {
   const json j = json::parse(config->body);
   EXPECT_EQ(j["limits"]["max_size"], 1024);
   EXPECT_EQ(j["models"][0]["name"], "squeezenet");
+  EXPECT_EQ(j["preserve_colors"], json({"luminance", "histogram"}));
 }
 
 TEST_F(ServeHttp, OversizedUploadsAreRefusedWithAMessage) {
@@ -166,6 +167,10 @@ TEST_F(ServeHttp, BadJobRequestsAreExplained) {
   request["size"] = 64;
   request["model"] = "alexnet";
   EXPECT_NE(error_of(post_json("/api/jobs", request)).find("unknown network 'alexnet'"), std::string::npos);
+  request["model"] = "squeezenet";
+  request["preserve_colors"] = "sepia";
+  EXPECT_NE(error_of(post_json("/api/jobs", request)).find("must be luminance or histogram, got 'sepia'"), std::string::npos);
+  request.erase("preserve_colors");
   request["model"] = "vgg16";  // no VGG-16 weights are installed
   EXPECT_NE(error_of(post_json("/api/jobs", request)).find("no weights for vgg16"), std::string::npos);
   auto garbage = client->Post("/api/jobs", {{"X-Impasto", "1"}}, "{not json", "application/json");
@@ -219,7 +224,9 @@ TEST_F(ServeHttp, CancellingARunningJobOverHttp) {
 TEST_F(ServeHttp, RealSqueezeNetJobWritesTheResult) {
   if (!shared_squeezenet()) GTEST_SKIP() << "no SqueezeNet weights";
   start({}, /*fake=*/false);
-  auto res = post_json("/api/jobs", job_request(128, 3));
+  json request = job_request(128, 3);
+  request["preserve_colors"] = "luminance";
+  auto res = post_json("/api/jobs", request);
   ASSERT_TRUE(res && res->status == 201) << (res ? res->body : "");
   ASSERT_TRUE(eventually([&] { return jobs()[0]["status"] != "queued" && jobs()[0]["status"] != "running"; }, 120));
   const json job = jobs()[0];
