@@ -91,8 +91,9 @@ int run_transfer(const impasto::Options& options, bool dry_run) {
     throw;
   }
   progress.finish();
-  std::fprintf(stderr, "wrote %s (%dx%d, %zu iterations, %.1f s, peak memory %.0f MB)\n", options.output.c_str(),
-               result.output_width, result.output_height, result.iterations.size(),
+  // (a tiled scale records one entry per pass of several iterations, so count by the last entry)
+  std::fprintf(stderr, "wrote %s (%dx%d, %d iterations, %.1f s, peak memory %.0f MB)\n", options.output.c_str(),
+               result.output_width, result.output_height, result.final.iteration,
                result.iterations.empty() ? 0.0 : result.iterations.back().seconds,
                result.peak_memory_bytes / 1048576.0);
   return 0;

@@ -179,6 +179,7 @@ TEST_F(Cli, TiledRunWritesTheWholeImageAndMeasuresItsSeams) {
   EXPECT_EQ(report["iterations"][0]["iteration"], 10);
   EXPECT_GT(report["final"]["seam_ratio"].get<double>(), 0);  // its value and the losses: tiling_test.cpp
   EXPECT_EQ(report["options"]["tile"], 96);
+  EXPECT_NE(result.output.find("(128x96, 10 iterations,"), std::string::npos) << result.output;
 }
 
 TEST_F(Cli, DryRunEstimatesThePeakMemoryOfTheRunAndWritesNothing) {
