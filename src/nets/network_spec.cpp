@@ -169,19 +169,22 @@ NetworkSpec googlenet() {
 // Keras ResNet50 (the ImageNet weights distributed as Keras/TF.js files). Every convolution is
 // followed by a batch normalisation folded into it; taps are named after the Caffe release
 // (res2a = the first block's output after its ReLU).
+// Taps carry the Caffe / Keras 2 names (res2a_branch2a); files in tf.keras's later naming
+// (conv2_block1_1_conv) load through aliases.
 NetworkSpec resnet50() {
   NetworkSpec spec;
   spec.name = "resnet50";
   spec.description = "ResNet-50 (Keras ImageNet weights), batch normalisation folded";
-  auto bn_conv = [](std::string name, const std::string& layer, const std::string& bn, int in, int out, int kernel,
-                    int stride, bool relu) {
-    NodeSpec n = conv(std::move(name), {layer}, in, out, kernel, stride);
-    n.batch_norm_names = {bn};
+  // layer: Keras 2 name and tf.keras name; bn likewise.
+  auto bn_conv = [](std::string name, std::vector<std::string> layer, std::vector<std::string> bn, int in, int out,
+                    int kernel, int stride, bool relu) {
+    NodeSpec n = conv(std::move(name), std::move(layer), in, out, kernel, stride);
+    n.batch_norm_names = std::move(bn);
     n.relu = relu;
     return n;
   };
   auto& nodes = spec.nodes;
-  nodes.push_back(bn_conv("conv1", "conv1", "bn_conv1", 3, 64, 7, 2, true));
+  nodes.push_back(bn_conv("conv1", {"conv1", "conv1_conv"}, {"bn_conv1", "conv1_bn"}, 3, 64, 7, 2, true));
   nodes.push_back(pool("pool1", 3, 2, false, 1));
   struct Stage { int index, blocks, width, stride; };
   std::string input = "pool1";
@@ -190,15 +193,19 @@ NetworkSpec resnet50() {
     for (int b = 0; b < stage.blocks; ++b) {
       const std::string block = std::to_string(stage.index) + static_cast<char>('a' + b);
       const std::string r = "res" + block, bn = "bn" + block;
+      const std::string keras = "conv" + std::to_string(stage.index) + "_block" + std::to_string(b + 1) + "_";
+      auto branch = [&](const std::string& caffe, const std::string& part, int from, int to, int kernel, int step,
+                        bool relu) {
+        return bn_conv(r + caffe, {r + caffe, keras + part + "_conv"}, {bn + caffe, keras + part + "_bn"}, from, to,
+                       kernel, step, relu);
+      };
       const int stride = b == 0 ? stage.stride : 1, out = 4 * stage.width;
-      nodes.push_back(with_inputs(bn_conv(r + "_branch2a", r + "_branch2a", bn + "_branch2a", in, stage.width, 1,
-                                          stride, true), {input}));
-      nodes.push_back(bn_conv(r + "_branch2b", r + "_branch2b", bn + "_branch2b", stage.width, stage.width, 3, 1, true));
-      nodes.push_back(bn_conv(r + "_branch2c", r + "_branch2c", bn + "_branch2c", stage.width, out, 1, 1, false));
+      nodes.push_back(with_inputs(branch("_branch2a", "1", in, stage.width, 1, stride, true), {input}));
+      nodes.push_back(branch("_branch2b", "2", stage.width, stage.width, 3, 1, true));
+      nodes.push_back(branch("_branch2c", "3", stage.width, out, 1, 1, false));
       std::string shortcut = input;
       if (b == 0) {
-        nodes.push_back(with_inputs(bn_conv(r + "_branch1", r + "_branch1", bn + "_branch1", in, out, 1, stride, false),
-                                    {input}));
+        nodes.push_back(with_inputs(branch("_branch1", "0", in, out, 1, stride, false), {input}));
         shortcut = r + "_branch1";
       }
       nodes.push_back(join(r, NodeOp::Add, {r + "_branch2c", shortcut}));

@@ -42,27 +42,31 @@ TEST(CrossFormat, ResNet50FromTensorFlowJsAndKerasHdf5Agree) {
     GTEST_SKIP() << "ResNet-50 not installed (impasto fetch resnet50)";
   }
   auto original = open_weights(tfjs);
-  // The Keras HDF5 distribution of the same weights: conv kernels HWIO, batch norms as their own layers.
-  std::vector<testing::KerasLayer> layers;
-  for (const NodeSpec& node : network_spec("resnet50").nodes) {
-    if (node.op != NodeOp::Conv) continue;
-    const std::string& name = node.weight_names.front();
-    const ConvParams conv = original->conv(name);
-    layers.push_back(testing::keras_conv(name, conv.weight.permute({2, 3, 1, 0}).contiguous(), conv.bias));
-    const std::string& bn_name = node.batch_norm_names.front();
-    const BatchNormParams bn = original->batch_norm(bn_name);
-    layers.push_back({bn_name,
-                      {{bn_name + "/gamma:0", bn.gamma},
-                       {bn_name + "/beta:0", bn.beta},
-                       {bn_name + "/moving_mean:0", bn.mean},
-                       {bn_name + "/moving_variance:0", bn.variance}}});
-    if (node.name == "res3a_branch1") break;  // enough to cover both stage kinds, and fast
+  // The Keras HDF5 distributions of the same weights: conv kernels HWIO, batch norms as their own
+  // layers, named as Keras 2 (res2a_branch2a, bn2a_branch2a) or tf.keras (conv2_block1_1_conv, _bn).
+  for (const size_t naming : {0, 1}) {
+    std::vector<testing::KerasLayer> layers;
+    for (const NodeSpec& node : network_spec("resnet50").nodes) {
+      if (node.op != NodeOp::Conv) continue;
+      const ConvParams conv = original->conv(node.weight_names.front());
+      const std::string& name = node.weight_names.at(naming);
+      layers.push_back(testing::keras_conv(name, conv.weight.permute({2, 3, 1, 0}).contiguous(), conv.bias));
+      const BatchNormParams bn = original->batch_norm(node.batch_norm_names.front());
+      const std::string& bn_name = node.batch_norm_names.at(naming);
+      layers.push_back({bn_name,
+                        {{bn_name + "/gamma:0", bn.gamma},
+                         {bn_name + "/beta:0", bn.beta},
+                         {bn_name + "/moving_mean:0", bn.mean},
+                         {bn_name + "/moving_variance:0", bn.variance}}});
+      if (node.name == "res3a_branch1") break;  // enough to cover both stage kinds, and fast
+    }
+    testing::TempDir dir;
+    testing::write_keras_h5(dir / "resnet50_notop.h5", layers);
+    auto copy = open_weights(dir / "resnet50_notop.h5");
+    EXPECT_EQ(copy->format(), "Keras HDF5");
+    if (naming == 1) EXPECT_EQ(copy->layers().front(), "conv1_conv");
+    expect_same_features("resnet50", *original, *copy, "res3a");
   }
-  testing::TempDir dir;
-  testing::write_keras_h5(dir / "resnet50_notop.h5", layers);
-  auto copy = open_weights(dir / "resnet50_notop.h5");
-  EXPECT_EQ(copy->format(), "Keras HDF5");
-  expect_same_features("resnet50", *original, *copy, "res3a");
 }
 
 // Every convolution of `network` present in `weights`, written as a binary .caffemodel (the format
