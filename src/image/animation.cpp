@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include "image/gif_encoder.h"
+#include "image/image_io.h"
 #include "impasto/errors.h"
 
 namespace impasto {
@@ -35,12 +36,6 @@ void move_into_place(const fs::path& temporary, const std::string& path) {
   }
 }
 
-// [H,W,3] RGB bytes.
-torch::Tensor rgb_bytes(const torch::Tensor& image) {
-  return image.detach().to(torch::kCPU, torch::kFloat).squeeze(0).clamp(0, 1).mul(255).round().to(torch::kUInt8)
-      .permute({1, 2, 0}).contiguous();
-}
-
 class GifWriter : public AnimationWriter {
  public:
   GifWriter(const std::string& path, int64_t width, int64_t height, double fps)
@@ -56,7 +51,7 @@ class GifWriter : public AnimationWriter {
     }
   }
   void add(const torch::Tensor& image) override {
-    const torch::Tensor bytes = rgb_bytes(image);
+    const torch::Tensor bytes = pixel_values(image);
     const uint8_t* data = bytes.data_ptr<uint8_t>();
     encoder_.add_frame(std::vector<uint8_t>(data, data + bytes.numel()));
   }
@@ -97,7 +92,7 @@ class Mp4Writer : public AnimationWriter {
     }
   }
   void add(const torch::Tensor& image) override {
-    const torch::Tensor bytes = rgb_bytes(image);
+    const torch::Tensor bytes = pixel_values(image);
     cv::Mat rgb(static_cast<int>(bytes.size(0)), static_cast<int>(bytes.size(1)), CV_8UC3, bytes.data_ptr());
     cv::Mat bgr;
     cv::cvtColor(rgb(cv::Rect(0, 0, size_.width, size_.height)), bgr, cv::COLOR_RGB2BGR);

@@ -24,6 +24,23 @@ torch::Tensor from_mat(const cv::Mat& bgr) {
   return torch::from_blob(rgb.data, {rgb.rows, rgb.cols, 3}, torch::kFloat).permute({2, 0, 1}).unsqueeze(0).clone(at::MemoryFormat::Contiguous);
 }
 
+}  // namespace
+
+torch::Tensor pixel_values(const torch::Tensor& image, int bit_depth) {
+  const bool deep = bit_depth == 16;
+  return image.detach()
+      .squeeze(0)
+      .to(torch::kCPU, torch::kFloat)
+      .clamp(0, 1)
+      .mul_(deep ? 65535 : 255)
+      .round_()
+      .to(deep ? torch::kInt32 : torch::kUInt8)  // torch has no uint16
+      .permute({1, 2, 0})
+      .contiguous();
+}
+
+namespace {
+
 cv::Mat to_mat(const torch::Tensor& image, int bit_depth = 8) {
   const bool deep = bit_depth == 16;
   const torch::Tensor chw = image.detach().squeeze(0);  // [3,H,W], RGB
@@ -33,15 +50,7 @@ cv::Mat to_mat(const torch::Tensor& image, int bit_depth = 8) {
   constexpr int kRows = 64;
   for (int y = 0; y < height; y += kRows) {
     const int rows = std::min(kRows, height - y);
-    const torch::Tensor band = chw.narrow(1, y, rows)
-                                   .to(torch::kCPU, torch::kFloat)
-                                   .flip(0)  // BGR, as OpenCV writes
-                                   .clamp(0, 1)
-                                   .mul_(deep ? 65535 : 255)
-                                   .round_()
-                                   .to(deep ? torch::kInt32 : torch::kUInt8)  // torch has no uint16
-                                   .permute({1, 2, 0})
-                                   .contiguous();
+    const torch::Tensor band = pixel_values(chw.narrow(1, y, rows).flip(0), bit_depth);  // BGR, as OpenCV writes
     cv::Mat source(rows, width, deep ? CV_32SC3 : CV_8UC3, band.data_ptr());
     cv::Mat target = bgr.rowRange(y, y + rows);
     source.convertTo(target, deep ? CV_16UC3 : CV_8UC3);

@@ -18,6 +18,10 @@ void check_writable_image_path(const std::string& path);
 
 // Writes [1,3,H,W] RGB 0..1 (clamped) through a temporary file renamed into place, so that a
 // failed or interrupted run never leaves a partial image. bit_depth 16 (PNG, TIFF) keeps 1/65535 steps.
+// [1,3,H,W] or [3,H,W] values in [0,1] as [H,W,3] integer pixels, channels kept in order: uint8 for
+// 8 bits, int32 holding 0..65535 for 16 (torch has no uint16).
+torch::Tensor pixel_values(const torch::Tensor& image, int bit_depth = 8);
+
 void save_image(const torch::Tensor& image, const std::string& path, int bit_depth = 8);
 
 // [1,3,H,W] RGB 0..1 (clamped) encoded as 8-bit PNG bytes (for previews).
