@@ -7,7 +7,9 @@ const ui = {
   connection: $('connection'), connectionText: $('connection-text'),
   message: $('message'), messageText: $('message-text'),
   contentInput: $('content-input'), contentDrop: $('content-drop'), contentThumb: $('content-thumb'),
-  contentHint: $('content-hint'),
+  contentHint: $('content-hint'), contentStep: $('content-step'),
+  modes: $('modes'), modeTexture: $('mode-texture'), sizeHint: $('size-hint'),
+  contentWeightField: $('content-weight-field'),
   styleInput: $('style-input'), styleDrop: $('style-drop'), styles: $('styles'),
   model: $('model'), size: $('size'), iterations: $('iterations'),
   preserveField: $('preserve-field'), preserveColors: $('preserve-colors'),
@@ -21,6 +23,7 @@ const ui = {
 
 const state = {
   config: null,
+  texture: false,         // texture from the paintings alone: no photo
   content: null,          // {id, name, width, height, url}
   styles: [],             // [{id, name, url, weight}]
   jobs: new Map(),        // id -> job as the server describes it (+ history kept here)
@@ -184,7 +187,25 @@ wireDrop(ui.styleDrop, ui.styleInput, addStyles);
 
 function updateStart() {
   const weights = state.styles.some((s) => s.weight > 0);
-  ui.start.disabled = !(state.content && state.styles.length && weights && state.config);
+  ui.start.disabled = !((state.texture || state.content) && state.styles.length && weights && state.config);
+}
+
+// A texture needs no photo: its step, the photo's weight and colour preservation go away.
+function setMode(texture) {
+  state.texture = texture;
+  ui.contentStep.hidden = texture;
+  ui.contentWeightField.hidden = texture;
+  ui.preserveField.hidden = texture || !(state.config.preserve_colors || []).length;
+  ui.sizeHint.textContent = texture ? '(square, px)' : '(longer side, px)';
+  ui.start.textContent = texture ? 'Paint texture' : 'Paint';
+  let step = 1;
+  for (const num of document.querySelectorAll('.step .num')) {
+    if (!num.closest('.step').hidden) num.textContent = String(step++);
+  }
+  updateStart();
+}
+for (const radio of document.querySelectorAll('input[name="mode"]')) {
+  radio.addEventListener('change', () => setMode(ui.modeTexture.checked));
 }
 
 // ---------- jobs ----------
@@ -193,7 +214,7 @@ ui.start.addEventListener('click', async () => {
   clearError();
   const total = state.styles.reduce((sum, s) => sum + s.weight, 0);
   const request = {
-    content: state.content.id,
+    mode: state.texture ? 'texture' : 'stylize',
     styles: state.styles.map((s) => ({ image: s.id, weight: s.weight / total })),
     model: ui.model.value,
     size: Number(ui.size.value),
@@ -202,6 +223,7 @@ ui.start.addEventListener('click', async () => {
     style_weight: Number(ui.styleWeight.value),
     tv_weight: Number(ui.tvWeight.value),
   };
+  if (!state.texture) request.content = state.content.id;
   if (!ui.preserveField.hidden && ui.preserveColors.value) request.preserve_colors = ui.preserveColors.value;
   ui.start.disabled = true;
   try {
@@ -553,6 +575,7 @@ async function init() {
     }
     ui.preserveField.hidden = false;
   }
+  ui.modes.hidden = !(state.config.modes || []).includes('texture');
   ui.limits.textContent = `PNG, JPEG, WebP or BMP up to ${megabytes(limits.max_upload_bytes)} and ` +
     `${Math.round(limits.max_pixels / 1e6)} megapixels · results are saved in ${state.config.output_dir}`;
   updateStart();

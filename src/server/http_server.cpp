@@ -159,6 +159,7 @@ struct StudioServer::Impl {
                    {"max_size", options.max_size},
                    {"max_iterations", options.max_iterations}}},
                  {"models", available_models(options.model_dir)},
+                 {"modes", {"stylize", "texture"}},
                  {"preserve_colors", {"luminance", "histogram"}},
                  {"output_dir", fs::absolute(options.output_dir).string()}});
     });

@@ -63,8 +63,14 @@ JobSpec parse_job_request(const nlohmann::json& request, const UploadStore& uplo
   JobSpec spec;
   Options& o = spec.options;
 
+  const auto mode = request.value("mode", nlohmann::json("stylize"));
+  if (mode != "stylize" && mode != "texture") throw InputError("the mode must be \"stylize\" or \"texture\"");
+  const bool texture = mode == "texture";
   std::optional<StoredImage> content;
-  o.content = image(request.value("content", nlohmann::json()), uploads, content, "content").file.string();
+  if (texture)
+    o.init = "noise";  // a texture has no photo to start from; any content sent along is ignored
+  else
+    o.content = image(request.value("content", nlohmann::json()), uploads, content, "content").file.string();
 
   const auto styles = request.value("styles", nlohmann::json::array());
   if (!styles.is_array() || styles.empty()) throw InputError("choose at least one style image");
@@ -100,7 +106,7 @@ JobSpec parse_job_request(const nlohmann::json& request, const UploadStore& uplo
   spec.preview_every = std::clamp(o.iterations / 40, 2, 10);
   std::string styles_title;
   for (const auto& name : style_names) styles_title += (styles_title.empty() ? "" : " + ") + name;
-  spec.title = stem(content->name) + " in the style of " + styles_title;
+  spec.title = texture ? "Texture from " + styles_title : stem(content->name) + " in the style of " + styles_title;
   return spec;
 }
 

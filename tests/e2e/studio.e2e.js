@@ -1,8 +1,8 @@
 // End-to-end test of `impasto serve`: drives the studio page in headless Chromium.
 //   node studio.e2e.js path/to/impasto [shared-images-dir]
 // Starts the server on a free port, uploads a photo and a painting, paints a small SqueezeNet job,
-// counts the live preview updates, downloads the result and decodes it in the browser, then
-// uploads a corrupt image and expects the page to explain the problem. Exits 0 on success, 77
+// counts the live preview updates, downloads the result and decodes it in the browser, paints a
+// texture from the painting alone, then uploads a corrupt image and expects the page to explain the problem. Exits 0 on success, 77
 // (CTest: skipped) when no SqueezeNet weights are installed, 1 on any failure.
 'use strict';
 
@@ -13,7 +13,7 @@ const path = require('path');
 
 const CHROMIUM = process.env.IMPASTO_CHROMIUM || '/usr/bin/chromium';
 const OPENCV_DATA = '/usr/share/doc/opencv-doc/examples/data';
-const SIZE = 128, ITERATIONS = 12;
+const SIZE = 128, ITERATIONS = 12, TEXTURE_SIZE = 96, TEXTURE_ITERATIONS = 8;
 
 // Throws, so that the browser and the server are still shut down by main's finally.
 function fail(message) {
@@ -147,10 +147,24 @@ async function main() {
     const expected = { width: Math.round(content.width * scale), height: Math.round(content.height * scale) };
     if (decoded.width !== expected.width || decoded.height !== expected.height)
       fail(`downloaded image is ${decoded.width}x${decoded.height}, expected ${expected.width}x${expected.height}`);
-    const onDisk = fs.readdirSync(outputDir).filter((f) => f.endsWith('.png'));
+    const onDisk = fs.readdirSync(outputDir).filter((f) => f.endsWith('.png'));  // before the texture job
     if (onDisk.length !== 1 || onDisk[0] !== download.suggestedFilename())
       fail(`output directory holds ${JSON.stringify(onDisk)}, expected the downloaded ${download.suggestedFilename()}`);
     if (screenshots) await page.screenshot({ path: path.join(screenshots, 'studio-done.png'), fullPage: true });
+
+    // Texture mode: the photo step goes away and the result is a square of the chosen size.
+    await page.check('#mode-texture');
+    if (await page.isVisible('#content-step')) fail('the photo step is still shown in texture mode');
+    await page.fill('#size', String(TEXTURE_SIZE));
+    await page.fill('#iterations', String(TEXTURE_ITERATIONS));
+    await page.click('#start');
+    await page.waitForFunction(() => document.querySelectorAll('#gallery li.done').length === 2, null, { timeout: 120000 });
+    const texture = (await (await page.request.get(url + 'api/jobs')).json()).jobs.find((j) => j.status === 'done' && /^Texture from /.test(j.title));
+    if (!texture) fail('no finished texture job in the queue');
+    if (texture.result.width !== TEXTURE_SIZE || texture.result.height !== TEXTURE_SIZE)
+      fail(`the texture is ${texture.result.width}x${texture.result.height}, expected ${TEXTURE_SIZE}x${TEXTURE_SIZE}`);
+    if (screenshots) await page.screenshot({ path: path.join(screenshots, 'studio-texture.png'), fullPage: true });
+    await page.check('#mode-stylize');
 
     // A corrupt image: the page says so and the server keeps running.
     await page.setInputFiles('#content-input', {
@@ -171,6 +185,7 @@ async function main() {
 
     console.log(`e2e: PASS in ${((Date.now() - started) / 1000).toFixed(1)} s: ${previews} live previews shown ` +
       `(${updates} image updates with the result; ${otherPreviews} in a second tab), result ${decoded.width}x${decoded.height}, ` +
+      `texture ${texture.result.width}x${texture.result.height}, ` +
       `error shown: "${message}"`);
   } catch (e) {
     console.error(`server output:\n${log()}`);

@@ -81,6 +81,32 @@ TEST_F(ServeHttp, ServesThePageAndItsConfiguration) {
   EXPECT_EQ(j["limits"]["max_size"], 1024);
   EXPECT_EQ(j["models"][0]["name"], "squeezenet");
   EXPECT_EQ(j["preserve_colors"], json({"luminance", "histogram"}));
+  EXPECT_EQ(j["modes"], json({"stylize", "texture"}));
+}
+
+TEST_F(ServeHttp, ATextureJobNeedsNoPhotoAndIgnoresOne) {
+  if (!shared_squeezenet()) GTEST_SKIP() << "no SqueezeNet weights (the request checks they are installed)";
+  start();
+  json request = job_request();
+  request["mode"] = "texture";
+  auto res = post_json("/api/jobs", request);
+  ASSERT_TRUE(res && res->status == 201) << (res ? res->body : "no response");
+  ASSERT_TRUE(eventually([&] { return jobs()[0]["status"] == "done"; }));
+  EXPECT_EQ(runner.last_options().content, "");
+  EXPECT_EQ(runner.last_options().init, "noise");
+  EXPECT_EQ(jobs()[0]["title"].get<std::string>().rfind("Texture from ", 0), 0u) << jobs()[0]["title"];
+
+  request.erase("content");
+  res = post_json("/api/jobs", request);
+  ASSERT_TRUE(res && res->status == 201) << (res ? res->body : "no response");
+  ASSERT_TRUE(eventually([&] { return jobs()[1]["status"] == "done"; }));
+  EXPECT_EQ(runner.runs, 2);
+
+  request["mode"] = "collage";
+  EXPECT_EQ(error_of(post_json("/api/jobs", request)), "the mode must be \"stylize\" or \"texture\"");
+  request["mode"] = "stylize";  // a photo is needed again
+  EXPECT_EQ(error_of(post_json("/api/jobs", request)), "choose a content image");
+  EXPECT_EQ(jobs().size(), 2u);
 }
 
 TEST_F(ServeHttp, OversizedUploadsAreRefusedWithAMessage) {

@@ -1,6 +1,7 @@
 #pragma once
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <opencv2/imgcodecs.hpp>
 #include <string>
 #include <thread>
@@ -37,8 +38,17 @@ struct FakeRunner {
   std::atomic<int> runs{0};
   std::atomic<int> running{0}, most_running{0};
 
+  Options last_options() {
+    std::lock_guard lock(mutex);
+    return last;
+  }
+
   RunResult operator()(const Options& options, const RunCallbacks& callbacks) {
     if (options.content.find("fail") != std::string::npos) throw InputError("cannot decode content image: bad");
+    {
+      std::lock_guard lock(mutex);
+      last = options;
+    }
     ++runs;
     const int now = ++running;
     most_running = std::max(most_running.load(), now);
@@ -63,6 +73,10 @@ struct FakeRunner {
     result.final = result.iterations.empty() ? IterationRecord{} : result.iterations.back();
     return result;
   }
+
+ private:
+  std::mutex mutex;
+  Options last;
 };
 
 // Polls `condition` for up to `seconds`.
