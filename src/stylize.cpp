@@ -15,6 +15,7 @@
 #include "impasto/errors.h"
 #include "nets/model_locator.h"
 #include "nets/network.h"
+#include "nets/partial_weights.h"
 #include "optim/optimize.h"
 #include "report/loss_breakdown.h"
 #include "runtime/cpu_allocator.h"
@@ -85,6 +86,25 @@ RunResult stylize(const Options& options, const RunCallbacks& callbacks) {
   std::unique_ptr<Network> network;
   {
     auto weights = random_weights ? nullptr : open_weights(weights_path);  // freed once the network holds its parameters
+    if (weights && (options.content_layers.empty() || options.style_layers.empty())) {
+      if (const auto cut = defaults_within(spec, computable_nodes(spec, *weights))) {
+        Options layered = options;
+        std::string told;
+        if (layered.content_layers.empty() && cut->content_layers != spec.default_content_layers) {
+          layered.content_layers = cut->content_layers;
+          told += "content layer " + cut->content_layers + " (default " + spec.default_content_layers + ")";
+        }
+        if (layered.style_layers.empty()) {
+          layered.style_layers = cut->style_layers;
+          told += (told.empty() ? "" : ", ") + std::string("style layers ") + cut->style_layers + " (default " +
+                  spec.default_style_layers + ")";
+        }
+        objective_config = objective_config_for(layered, spec);
+        result.notes.push_back(weights_path.string() + " holds only the first part of " + spec.name +
+                               ": using " + told);
+        if (callbacks.on_note) callbacks.on_note(result.notes.back());
+      }
+    }
     network_config.input =
         resolve_input_convention(spec, weights.get(), options.input_convention, &result.input_source);
     result.input = *network_config.input;
@@ -246,6 +266,7 @@ nlohmann::json run_report(const Options& options, const RunResult& result) {
   report["final"]["peak_memory_bytes"] = result.peak_memory_bytes;
   add_loss_breakdown(report, result);
   if (result.seam_ratio > 0) report["final"]["seam_ratio"] = result.seam_ratio;
+  if (!result.notes.empty()) report["notes"] = result.notes;
   return report;
 }
 

@@ -40,6 +40,7 @@ struct RunResult {
   std::string style_loss;
   std::vector<WeightedLoss> content_layers, style_layers, styles, style_regions;
   double seam_ratio = 0;  // tiled runs: gradient energy at the last pass's tile edges / elsewhere (tiling.h)
+  std::vector<std::string> notes;  // what the run chose for the user and why (RunCallbacks::on_note)
 };
 
 struct RunCallbacks {
@@ -48,6 +49,9 @@ struct RunCallbacks {
   // Every preview_every iterations (and once at the end): the current image as PNG bytes.
   int preview_every = 0;
   std::function<void(int iteration, const std::string& png)> on_preview;
+  // A choice made for the user, in one line, before the first iteration (default layers cut to a
+  // weights file that holds only part of the network).
+  std::function<void(const std::string&)> on_note;
   // Polled after every iteration; returning true stops the run with RunCancelled, writing nothing.
   std::function<bool()> cancelled;
 };

@@ -83,6 +83,7 @@ int run_transfer(const impasto::Options& options, bool dry_run) {
   impasto::Progress progress(stderr, isatty(STDERR_FILENO), options.print_every);
   impasto::RunCallbacks callbacks;
   callbacks.on_iteration = [&](const impasto::IterationRecord& r, int planned) { progress.update(r, planned); };
+  callbacks.on_note = [](const std::string& note) { std::fprintf(stderr, "note: %s\n", note.c_str()); };
   impasto::RunResult result;
   try {
     result = impasto::stylize(options, callbacks);

@@ -121,7 +121,7 @@ TEST_F(Cli, ToleranceStopsEarly) {
   EXPECT_LT(read_json(dir / "r.json")["iterations"].size(), 200u);
 }
 
-TEST_F(Cli, PartialVgg19RunsOnItsShallowLayersAndNamesTheFirstMissingOne) {
+TEST_F(Cli, PartialVgg19RunsOnItsShallowLayersAndNamesAMissingOneAskedFor) {
   const fs::path vgg = shared_dir() / "models" / "vgg19-partial";
   if (!fs::exists(vgg / "model.json")) GTEST_SKIP() << "no shared VGG-19";
   const std::string base = "stylize" + content() + style() + "--model vgg19 --model-file " + q(vgg) +
@@ -132,7 +132,19 @@ TEST_F(Cli, PartialVgg19RunsOnItsShallowLayersAndNamesTheFirstMissingOne) {
   EXPECT_TRUE(fs::exists(dir / "vgg.png"));
   EXPECT_LT(read_json(dir / "r.json")["final"]["style_loss"].get<double>(),
             read_json(dir / "r.json")["iterations"][0]["style_loss"].get<double>());
-  auto deep = run_impasto(base + "--output " + q(dir / "deep.png"));  // default layers reach relu5_1
+  // The default layers reach relu5_1: they are cut to the file, and the run says so.
+  auto defaults = run_impasto(base + "--output " + q(dir / "defaults.png") + " --report " + q(dir / "d.json"));
+  ASSERT_EQ(defaults.exit_code, 0) << defaults.output;
+  EXPECT_NE(defaults.output.find("note: " + vgg.string() + " holds only the first part of vgg19: using content " +
+                                 "layer relu3_1 (default relu4_2), style layers relu1_1,relu2_1,relu3_1 (default "),
+            std::string::npos)
+      << defaults.output;
+  const auto report = read_json(dir / "d.json");
+  EXPECT_EQ(report["notes"].size(), 1u);
+  EXPECT_EQ(report["weights"]["style_layers"].size(), 3u) << report["weights"].dump();
+  EXPECT_EQ(report["weights"]["content_layers"][0]["layer"], "relu3_1");
+  // A layer asked for by name is never dropped.
+  auto deep = run_impasto(base + "--style-layers relu1_1,relu4_1 --output " + q(dir / "deep.png"));
   EXPECT_EQ(deep.exit_code, 2) << deep.output;
   EXPECT_NE(deep.output.find("relu4_1"), std::string::npos) << deep.output;
   EXPECT_FALSE(fs::exists(dir / "deep.png"));

@@ -1,0 +1,65 @@
+#include "nets/partial_weights.h"
+
+#include <algorithm>
+#include <sstream>
+#include <vector>
+
+#include "weights/weight_source.h"
+
+namespace impasto {
+namespace {
+
+// "relu1_1,relu2_1:0.5" -> {"relu1_1", "relu2_1:0.5"}
+std::vector<std::string> entries(const std::string& list) {
+  std::vector<std::string> result;
+  std::stringstream stream(list);
+  for (std::string entry; std::getline(stream, entry, ',');)
+    if (!entry.empty()) result.push_back(entry);
+  return result;
+}
+
+std::string layer_of(const std::string& entry) { return entry.substr(0, entry.find(':')); }
+
+}  // namespace
+
+std::set<std::string> computable_nodes(const NetworkSpec& spec, const WeightSource& weights) {
+  const std::vector<std::string> present = weights.layers();
+  const std::set<std::string> in_file(present.begin(), present.end());
+  std::set<std::string> computable;
+  for (size_t i = 0; i < spec.nodes.size(); ++i) {
+    const NodeSpec& node = spec.nodes[i];
+    bool ok = node.op != NodeOp::Conv || std::any_of(node.weight_names.begin(), node.weight_names.end(),
+                                                     [&](const std::string& name) { return in_file.count(name); });
+    if (node.inputs.empty())
+      ok = ok && (i == 0 || computable.count(spec.nodes[i - 1].name));
+    else
+      for (const auto& input : node.inputs) ok = ok && computable.count(input);
+    if (ok) computable.insert(node.name);
+  }
+  return computable;
+}
+
+std::optional<LayerChoice> defaults_within(const NetworkSpec& spec, const std::set<std::string>& computable) {
+  std::string style, deepest;
+  bool all = true;
+  for (const auto& entry : entries(spec.default_style_layers)) {
+    if (!computable.count(layer_of(entry))) {
+      all = false;
+      continue;
+    }
+    style += (style.empty() ? "" : ",") + entry;
+    deepest = layer_of(entry);
+  }
+  if (style.empty()) return std::nullopt;
+  std::string content;
+  for (const auto& entry : entries(spec.default_content_layers)) {
+    if (computable.count(layer_of(entry)))
+      content += (content.empty() ? "" : ",") + entry;
+    else
+      all = false;
+  }
+  if (all) return std::nullopt;
+  return LayerChoice{content.empty() ? deepest : content, style};
+}
+
+}  // namespace impasto
