@@ -14,7 +14,9 @@
 #include "models/sha256.h"
 #include "nets/model_locator.h"
 #include "nets/network_spec.h"
+#include "nets/partial_weights.h"
 #include "weights/input_convention.h"
+#include "weights/weight_source.h"
 
 namespace impasto {
 namespace fs = std::filesystem;
@@ -136,6 +138,13 @@ nlohmann::json list_models(const std::string& model_dir) {
       if (entry.contains("package")) break;
     }
     if (!entry.contains("package")) entry["sha256"] = "not in the catalog: " + sha256_of_file(located);
+    try {  // a file holding only the first part of the network runs with its defaults cut to it
+      const auto weights = open_weights(located);
+      if (const auto cut = defaults_within(spec, computable_nodes(spec, *weights)))
+        entry["layers_used"] = {{"content", cut->content_layers}, {"style", cut->style_layers}};
+    } catch (const InputError& e) {
+      entry["unreadable"] = e.what();
+    }
     models.push_back(entry);
   }
   return models;
@@ -151,8 +160,12 @@ void print_models(const nlohmann::json& models, std::ostream& out) {
     } else {
       out << "  installed  no\n";
     }
+    if (m.contains("unreadable")) out << "  unreadable " << m["unreadable"].get<std::string>() << "\n";
     out << "  layers     content " << m["default_content_layers"].get<std::string>() << "; style "
         << m["default_style_layers"].get<std::string>() << "\n";
+    if (m.contains("layers_used"))
+      out << "  this file  holds only the first part: runs use content " << m["layers_used"]["content"].get<std::string>()
+          << "; style " << m["layers_used"]["style"].get<std::string>() << "\n";
     const auto& input = m["input"];
     out << "  input      " << input["default"].get<std::string>() << " (" << input["description"].get<std::string>()
         << ")";

@@ -65,6 +65,20 @@ TEST(Models, ListsEveryNetworkWithItsDefaultsAndVerifiesInstalledFiles) {
   EXPECT_EQ(vgg19["input"]["fetch"]["vgg19"], "torchvision");
   EXPECT_EQ(vgg19["input"]["fetch"]["vgg19-partial"], "caffe");
   EXPECT_EQ(squeezenet["input"]["description"], "BGR, 0..255, minus (104.006, 116.669, 122.679)");
+  EXPECT_FALSE(squeezenet.contains("layers_used"));
+  if (fs::exists(vgg19_partial_dir())) {
+    fs::copy(vgg19_partial_dir(), dir / "vgg19-partial");
+    vgg19 = entry_for(nlohmann::json::parse(run_impasto("models --json --model-dir " + q(dir.path())).output), "vgg19");
+    EXPECT_EQ(vgg19["location"], (dir / "vgg19-partial" / "model.json").string());
+    EXPECT_EQ(vgg19["layers_used"]["content"], "relu3_1") << vgg19.dump();
+    EXPECT_EQ(vgg19["layers_used"]["style"], "relu1_1,relu2_1,relu3_1");
+    const CommandResult text = run_impasto("models --model-dir " + q(dir.path()));
+    EXPECT_NE(text.output.find("this file  holds only the first part: runs use content relu3_1; style "
+                               "relu1_1,relu2_1,relu3_1"),
+              std::string::npos)
+        << text.output;
+    fs::remove_all(dir / "vgg19-partial");
+  }
 
   // One flipped byte is caught.
   {
