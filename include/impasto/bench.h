@@ -26,6 +26,7 @@ struct BenchRow {
   double gflop = 0;                    // convolutions (forward + input gradient) + Gram products
   double gflops = 0;                   // gflop / seconds_per_iteration
   double sgemm_gflops = 0;             // this machine's own sgemm, measured in the same run
+  std::string blas;                    // the BLAS and kernels that sgemm ran on (runtime/cpu_runtime.h)
   std::string profile;                 // the operator table when asked for
 };
 

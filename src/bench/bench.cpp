@@ -123,6 +123,7 @@ std::vector<BenchRow> run_bench(const BenchOptions& options) {
       row.gflop = iteration_gflop(network, config, size, size);
       row.gflops = row.gflop / row.seconds_per_iteration;
       row.sgemm_gflops = sgemm;
+      row.blas = blas_description();
       if (options.profile_top > 0)
         row.profile = op_profile_table(profile_ops(iteration, options.iterations, options.profile_shapes), options.profile_top);
       rows.push_back(row);
@@ -144,6 +145,7 @@ std::string bench_table(const std::vector<BenchRow>& rows) {
                   100.0 * r.gflops / r.sgemm_gflops, r.weights.c_str());
     out << line << r.profile;
   }
+  if (!rows.empty()) out << "sgemm: " << rows.front().blas << ", split over the threads as the losses' products are\n";
   return out.str();
 }
 
@@ -158,6 +160,7 @@ nlohmann::json bench_json(const std::vector<BenchRow>& rows) {
                       {"gflop", r.gflop},
                       {"gflops", r.gflops},
                       {"sgemm_gflops", r.sgemm_gflops},
+                      {"blas", r.blas},
                       {"fraction_of_sgemm", r.gflops / r.sgemm_gflops}});
   return result;
 }

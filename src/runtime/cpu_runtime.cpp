@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <thread>
 
 #include "runtime/cpu_allocator.h"
@@ -25,6 +26,14 @@ void prepare_cpu_runtime(int n) {
   if (auto set_blas_threads = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
     set_blas_threads(1);
   install_caching_cpu_allocator();
+}
+
+std::string blas_description() {
+  const auto corename = reinterpret_cast<char* (*)()>(::dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  if (!corename) return "not OpenBLAS";
+  std::string text = std::string("OpenBLAS, ") + corename() + " kernels";
+  if (const char* forced = std::getenv("OPENBLAS_CORETYPE")) text += std::string(" (OPENBLAS_CORETYPE=") + forced + ")";
+  return text;
 }
 
 }  // namespace impasto
