@@ -17,6 +17,7 @@ const ui = {
   start: $('start'), limits: $('limits'),
   cancel: $('cancel'), download: $('download'),
   preview: $('preview'), stageEmpty: $('stage-empty'), progressBar: $('progress-bar'), status: $('status'),
+  jobNotes: $('job-notes'),
   chart: $('chart'), queue: $('queue'), queueEmpty: $('queue-empty'),
   gallery: $('gallery'), galleryEmpty: $('gallery-empty'),
 };
@@ -279,6 +280,7 @@ function renderFocus() {
   ui.status.classList.toggle('failed', !!job && job.status === 'failed');
   if (!job) {
     ui.status.textContent = 'Nothing running yet.';
+    ui.jobNotes.hidden = true;
     ui.progressBar.style.width = '0';
     drawChart(null);
     return;
@@ -304,6 +306,9 @@ function renderFocus() {
   } else {
     ui.status.textContent = 'Cancelled.';
   }
+  const notes = job.notes || [];
+  ui.jobNotes.hidden = !notes.length;
+  ui.jobNotes.textContent = notes.map((n) => `Note: ${n}`).join('\n');
   drawChart(job);
 }
 

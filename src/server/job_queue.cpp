@@ -50,6 +50,7 @@ struct JobQueue::Job {
   int width = 0, height = 0;
   IterationRecord final;
   std::string error;
+  std::vector<std::string> notes;  // choices the run made for the user (RunCallbacks::on_note)
 };
 
 JobQueue::JobQueue(fs::path output_dir, EventLog& events, Runner runner)
@@ -156,6 +157,11 @@ void JobQueue::run(Job& job) {
     }
     events_.publish("preview", {{"id", job.id}, {"iteration", iteration}, {"count", count}});
   };
+  callbacks.on_note = [&](const std::string& note) {
+    std::lock_guard lock(mutex_);
+    job.notes.push_back(note);
+    publish_state();
+  };
   callbacks.cancelled = [&] { return job.cancel_requested.load(); };
 
   JobStatus status = JobStatus::failed;
@@ -235,6 +241,7 @@ nlohmann::json JobQueue::describe(const Job& job) const {
     j["losses"] = losses(job.final);
   }
   if (!job.error.empty()) j["error"] = job.error;
+  if (!job.notes.empty()) j["notes"] = job.notes;
   return j;
 }
 

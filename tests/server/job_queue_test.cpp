@@ -93,6 +93,13 @@ TEST_F(ServeQueue, AFailedJobKeepsItsMessageAndTheNextJobStillRuns) {
   EXPECT_EQ(status_of(bad)["error"], "cannot decode content image: bad");
 }
 
+TEST_F(ServeQueue, AJobKeepsTheNotesOfItsRun) {
+  const int noted = queue.submit(job("note.png")), plain = queue.submit(job());
+  ASSERT_TRUE(ends_as(plain, "done"));
+  EXPECT_EQ(status_of(noted)["notes"], nlohmann::json({"the weights hold only part of the network"}));
+  EXPECT_FALSE(status_of(plain).contains("notes"));
+}
+
 TEST_F(ServeQueue, PublishesStateProgressAndPreviewEvents) {
   const int id = queue.submit(job("photo.png", 6));
   ASSERT_TRUE(ends_as(id, "done"));

@@ -49,6 +49,8 @@ struct FakeRunner {
       std::lock_guard lock(mutex);
       last = options;
     }
+    if (options.content.find("note") != std::string::npos && callbacks.on_note)
+      callbacks.on_note("the weights hold only part of the network");
     ++runs;
     const int now = ++running;
     most_running = std::max(most_running.load(), now);
