@@ -1,4 +1,5 @@
 #pragma once
+#include <cstddef>
 
 namespace impasto {
 
@@ -10,5 +11,8 @@ void install_caching_cpu_allocator();
 
 // Frees every cached block (e.g. after the one-off work of computing targets).
 void release_cached_cpu_memory();
+
+// Bytes held in freed blocks waiting for reuse.
+size_t cached_cpu_bytes();
 
 }  // namespace impasto
