@@ -86,22 +86,16 @@ RunResult stylize(const Options& options, const RunCallbacks& callbacks) {
   std::unique_ptr<Network> network;
   {
     auto weights = random_weights ? nullptr : open_weights(weights_path);  // freed once the network holds its parameters
-    if (weights && (options.content_layers.empty() || options.style_layers.empty())) {
-      if (const auto cut = defaults_within(spec, computable_nodes(spec, *weights))) {
+    if (weights) {
+      const auto cut = cut_defaults(spec, computable_nodes(spec, *weights),
+                                    LayerChoice{options.content_layers, options.style_layers});
+      if (cut) {
         Options layered = options;
-        std::string told;
-        if (layered.content_layers.empty() && cut->content_layers != spec.default_content_layers) {
-          layered.content_layers = cut->content_layers;
-          told += "content layer " + cut->content_layers + " (default " + spec.default_content_layers + ")";
-        }
-        if (layered.style_layers.empty()) {
-          layered.style_layers = cut->style_layers;
-          told += (told.empty() ? "" : ", ") + std::string("style layers ") + cut->style_layers + " (default " +
-                  spec.default_style_layers + ")";
-        }
+        layered.content_layers = cut->layers.content_layers;
+        layered.style_layers = cut->layers.style_layers;
         objective_config = objective_config_for(layered, spec);
-        result.notes.push_back(weights_path.string() + " holds only the first part of " + spec.name +
-                               ": using " + told);
+        result.notes.push_back(weights_path.string() + " holds only the first part of " + spec.name + ": using " +
+                               cut->told);
         if (callbacks.on_note) callbacks.on_note(result.notes.back());
       }
     }

@@ -62,4 +62,22 @@ std::optional<LayerChoice> defaults_within(const NetworkSpec& spec, const std::s
   return LayerChoice{content.empty() ? deepest : content, style};
 }
 
+std::optional<DefaultsCut> cut_defaults(const NetworkSpec& spec, const std::set<std::string>& computable,
+                                        const LayerChoice& named) {
+  const auto cut = defaults_within(spec, computable);
+  if (!cut) return std::nullopt;
+  DefaultsCut result{named, ""};
+  if (named.content_layers.empty() && cut->content_layers != spec.default_content_layers) {
+    result.layers.content_layers = cut->content_layers;
+    result.told = "content layer " + cut->content_layers + " (default " + spec.default_content_layers + ")";
+  }
+  if (named.style_layers.empty() && cut->style_layers != spec.default_style_layers) {
+    result.layers.style_layers = cut->style_layers;
+    result.told += (result.told.empty() ? "" : ", ") + std::string("style layers ") + cut->style_layers +
+                   " (default " + spec.default_style_layers + ")";
+  }
+  if (result.told.empty()) return std::nullopt;  // only layers named by the user were missing
+  return result;
+}
+
 }  // namespace impasto

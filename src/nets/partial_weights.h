@@ -23,4 +23,14 @@ struct LayerChoice {
 // is computable (the defaults stand) or when no default style layer is (the run must fail and say so).
 std::optional<LayerChoice> defaults_within(const NetworkSpec& spec, const std::set<std::string>& computable);
 
+// For a run whose layer lists are empty where it leaves them to the defaults: what to use instead
+// with these weights, and the words for the note that says so ("content layer relu3_1 (default
+// relu4_2), style layers ..."). Nothing when the defaults it relies on are all computable.
+struct DefaultsCut {
+  LayerChoice layers;  // the run's own lists, with the defaulted ones cut
+  std::string told;
+};
+std::optional<DefaultsCut> cut_defaults(const NetworkSpec& spec, const std::set<std::string>& computable,
+                                        const LayerChoice& named);
+
 }  // namespace impasto

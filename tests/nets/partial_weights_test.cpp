@@ -73,6 +73,35 @@ TEST(PartialWeights, ConcatenationsNeedEveryBranch) {
   EXPECT_EQ(cut->style_layers, "conv1,fire2,fire3,fire5");
 }
 
+TEST(PartialWeights, OnlyTheListsLeftToTheDefaultsAreCutAndTold) {
+  const NetworkSpec& vgg19 = network_spec("vgg19");
+  const auto computable = computable_nodes(vgg19, vgg19_blocks(3));
+  const auto both = cut_defaults(vgg19, computable, {"", ""});
+  ASSERT_TRUE(both);
+  EXPECT_EQ(both->layers.content_layers, "relu3_1");
+  EXPECT_EQ(both->layers.style_layers, "relu1_1,relu2_1,relu3_1");
+  EXPECT_EQ(both->told, "content layer relu3_1 (default relu4_2), style layers relu1_1,relu2_1,relu3_1 (default "
+                        "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1)");
+  const auto style_only = cut_defaults(vgg19, computable, {"relu2_2", ""});
+  ASSERT_TRUE(style_only);
+  EXPECT_EQ(style_only->layers.content_layers, "relu2_2");
+  EXPECT_EQ(style_only->told.rfind("style layers relu1_1,relu2_1,relu3_1 (default", 0), 0u) << style_only->told;
+  EXPECT_FALSE(cut_defaults(vgg19, computable, {"relu2_2", "relu1_1"}));  // nothing left to the defaults
+
+  // SqueezeNet lacking only fire7: every default style layer but fire7 is there. With the style
+  // layers named, the content default (fire7) is the one cut and told; nothing is said of style.
+  const NetworkSpec& squeezenet = network_spec("squeezenet");
+  std::vector<std::string> names{"conv1"};
+  for (int f = 2; f <= 9; ++f)
+    for (const char* part : {"/squeeze1x1", "/expand1x1", "/expand3x3"})
+      if (f != 7) names.push_back("fire" + std::to_string(f) + part);
+  const auto content_only = cut_defaults(squeezenet, computable_nodes(squeezenet, NamesOnly(names)), {"", "fire2"});
+  ASSERT_TRUE(content_only);
+  EXPECT_EQ(content_only->layers.content_layers, "fire5");
+  EXPECT_EQ(content_only->layers.style_layers, "fire2");
+  EXPECT_EQ(content_only->told, "content layer fire5 (default fire7)");
+}
+
 TEST(PartialWeights, TheSharedPartialVgg19IsCutAfterItsThirdBlock) {
   if (!std::filesystem::exists(testing::vgg19_partial_dir() / "model.json")) GTEST_SKIP() << "no shared VGG-19";
   const auto weights = open_weights(testing::vgg19_partial_dir());
