@@ -1,6 +1,7 @@
 #include "nets/network_spec.h"
 
 #include <map>
+#include <sstream>
 
 #include "impasto/errors.h"
 
@@ -262,6 +263,16 @@ std::vector<std::string> NetworkSpec::tap_names() const {
   for (const auto& n : nodes) names.push_back(n.name);
   return names;
 }
+
+std::vector<std::string> layer_list_entries(const std::string& list) {
+  std::vector<std::string> entries;
+  std::stringstream stream(list);
+  for (std::string entry; std::getline(stream, entry, ',');)
+    if (!entry.empty()) entries.push_back(entry);
+  return entries;
+}
+
+std::string entry_layer(const std::string& entry) { return entry.substr(0, entry.find(':')); }
 
 const NetworkSpec& network_spec(const std::string& name) {
   const auto& specs = registry();

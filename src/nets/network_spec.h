@@ -43,6 +43,12 @@ struct NetworkSpec {
   std::vector<std::string> tap_names() const;
 };
 
+// The entries of a layer list as --content-layers / --style-layers and the defaults spell it:
+// "relu1_1,relu2_1:0.5" -> {"relu1_1", "relu2_1:0.5"}; empty entries are skipped.
+std::vector<std::string> layer_list_entries(const std::string& list);
+// The layer an entry names: "relu2_1:0.5" -> "relu2_1".
+std::string entry_layer(const std::string& entry);
+
 const NetworkSpec& network_spec(const std::string& name);  // throws InputError for unknown names
 std::vector<std::string> network_names();
 

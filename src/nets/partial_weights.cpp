@@ -1,26 +1,11 @@
 #include "nets/partial_weights.h"
 
 #include <algorithm>
-#include <sstream>
 #include <vector>
 
 #include "weights/weight_source.h"
 
 namespace impasto {
-namespace {
-
-// "relu1_1,relu2_1:0.5" -> {"relu1_1", "relu2_1:0.5"}
-std::vector<std::string> entries(const std::string& list) {
-  std::vector<std::string> result;
-  std::stringstream stream(list);
-  for (std::string entry; std::getline(stream, entry, ',');)
-    if (!entry.empty()) result.push_back(entry);
-  return result;
-}
-
-std::string layer_of(const std::string& entry) { return entry.substr(0, entry.find(':')); }
-
-}  // namespace
 
 std::set<std::string> computable_nodes(const NetworkSpec& spec, const WeightSource& weights) {
   const std::vector<std::string> present = weights.layers();
@@ -42,18 +27,18 @@ std::set<std::string> computable_nodes(const NetworkSpec& spec, const WeightSour
 std::optional<LayerChoice> defaults_within(const NetworkSpec& spec, const std::set<std::string>& computable) {
   std::string style, deepest;
   bool all = true;
-  for (const auto& entry : entries(spec.default_style_layers)) {
-    if (!computable.count(layer_of(entry))) {
+  for (const auto& entry : layer_list_entries(spec.default_style_layers)) {
+    if (!computable.count(entry_layer(entry))) {
       all = false;
       continue;
     }
     style += (style.empty() ? "" : ",") + entry;
-    deepest = layer_of(entry);
+    deepest = entry_layer(entry);
   }
   if (style.empty()) return std::nullopt;
   std::string content;
-  for (const auto& entry : entries(spec.default_content_layers)) {
-    if (computable.count(layer_of(entry)))
+  for (const auto& entry : layer_list_entries(spec.default_content_layers)) {
+    if (computable.count(entry_layer(entry)))
       content += (content.empty() ? "" : ",") + entry;
     else
       all = false;

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "image/masks.h"
 #include "impasto/errors.h"
@@ -16,13 +15,10 @@ namespace impasto {
 std::vector<LayerWeight> parse_layer_weights(const std::string& text, const NetworkSpec& spec,
                                              const std::string& option_name) {
   std::vector<LayerWeight> layers;
-  std::stringstream items(text);
-  std::string item;
-  while (std::getline(items, item, ',')) {
-    if (item.empty()) continue;
+  for (const std::string& item : layer_list_entries(text)) {
     LayerWeight layer;
     const auto colon = item.find(':');
-    layer.layer = item.substr(0, colon);
+    layer.layer = entry_layer(item);
     if (colon != std::string::npos) {
       const std::string number = item.substr(colon + 1);
       try {
