@@ -409,12 +409,23 @@ function renderGallery() {
 
 // ---------- loss chart ----------
 
-const SERIES = [
-  { key: 'total', label: 'total', color: '#23314f' },
-  { key: 'style', label: 'style', color: '#c2562c' },
-  { key: 'content', label: 'content', color: '#3f7d4e' },
-  { key: 'tv', label: 'smoothness', color: '#c49a2c' },
-];
+// The chart draws every loss term the server reports; known terms keep their colour and label.
+const KNOWN_SERIES = {
+  total: { label: 'total', color: '#23314f' },
+  style: { label: 'style', color: '#c2562c' },
+  content: { label: 'content', color: '#3f7d4e' },
+  tv: { label: 'smoothness', color: '#c49a2c' },
+};
+const EXTRA_COLORS = ['#6a4c93', '#1982c4', '#8f2d56', '#5c7457'];
+
+function chartSeries(history) {
+  const keys = new Set();
+  for (const point of history) for (const key of Object.keys(point.losses || {})) keys.add(key);
+  const known = Object.keys(KNOWN_SERIES).filter((key) => keys.has(key));
+  const extra = [...keys].filter((key) => !(key in KNOWN_SERIES)).sort();
+  return known.map((key) => ({ key, ...KNOWN_SERIES[key] }))
+    .concat(extra.map((key, i) => ({ key, label: key, color: EXTRA_COLORS[i % EXTRA_COLORS.length] })));
+}
 
 let chartQueued = false;
 function scheduleChart() {
@@ -445,6 +456,7 @@ function drawChart(job) {
     g.fillText(job && job.status !== 'running' && job.status !== 'queued' ? 'Loss history is shown while a job runs.' : 'The losses will be drawn here as the painting forms.', width / 2, height / 2);
     return;
   }
+  const SERIES = chartSeries(history);
   // Log scale: losses fall by orders of magnitude.
   let low = Infinity, high = -Infinity;
   for (const point of history)
@@ -568,9 +580,17 @@ async function init() {
     if (!model.available) option.title = model.detail;
     ui.model.append(option);
   }
+  // The fields start at the defaults of a command-line run (the server's run plan), within the limits.
+  const defaults = state.config.defaults || {};
+  if (defaults.size) ui.size.value = defaults.size;
+  if (defaults.iterations) ui.iterations.value = defaults.iterations;
+  if (defaults.content_weight !== undefined) ui.contentWeight.value = defaults.content_weight;
+  if (defaults.style_weight !== undefined) ui.styleWeight.value = defaults.style_weight;
+  if (defaults.tv_weight !== undefined) ui.tvWeight.value = defaults.tv_weight;
   ui.size.max = limits.max_size;
   ui.size.value = Math.min(Number(ui.size.value), limits.max_size);
   ui.iterations.max = limits.max_iterations;
+  ui.iterations.value = Math.min(Number(ui.iterations.value), limits.max_iterations);
   if (preserve && preserve.length) {
     for (const mode of preserve) {
       const option = document.createElement('option');

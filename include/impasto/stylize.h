@@ -3,6 +3,7 @@
 #include <functional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -17,6 +18,9 @@ struct IterationRecord {
   double content_loss = 0, style_loss = 0, tv_loss = 0, total_loss = 0;
   double seconds = 0;  // since the optimisation started
   int scale = 0;       // longest side of the image at this iteration (see Options::scales)
+  // Every loss term's weighted value, in the objective's order (content, style, tv, then any other
+  // term the run uses); the named fields above repeat the first three (0 where a term is not used).
+  std::vector<std::pair<std::string, double>> losses;
 };
 
 struct RunResult {

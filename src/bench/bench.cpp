@@ -11,12 +11,10 @@
 #include "estimate/flops.h"
 #include "impasto/errors.h"
 #include "impasto/stylize.h"
-#include "nets/model_locator.h"
 #include "nets/network.h"
 #include "runtime/blas.h"
 #include "runtime/cpu_runtime.h"
-#include "transfer/objective.h"
-#include "weights/weight_source.h"
+#include "run/run_plan.h"
 
 namespace impasto {
 namespace {
@@ -76,37 +74,35 @@ double measure_sgemm_gflops(int n) {
 
 std::vector<BenchRow> run_bench(const BenchOptions& options) {
   prepare_cpu_runtime(options.threads);
-  const torch::Device device = options.device == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
   std::vector<BenchRow> rows;
   const double sgemm = measure_sgemm_gflops();
   const auto names = options.networks.empty() ? network_names() : options.networks;
   for (const auto& name : names) {
-    const NetworkSpec& spec = network_spec(name);
-    ObjectiveConfig config;
-    config.content_layers = parse_layer_weights(spec.default_content_layers, spec, "content layers");
-    config.style_layers = parse_layer_weights(spec.default_style_layers, spec, "style layers");
-    const Options defaults;
-    config.content_weight = defaults.content_weight;
-    config.style_weight = defaults.style_weight;
-    config.tv_weight = defaults.tv_weight;
-    NetworkConfig network_config;
-    network_config.device = device;
-    const auto taps = Objective::taps(config);
-    // The installed weights when they cover the default layers (partial files do not), else random.
-    std::unique_ptr<Network> built;
-    std::string weights_name = "random";
-    try {
-      const auto path = locate_weights(spec, "", options.model_dir);
-      built = std::make_unique<Network>(spec, open_weights(path).get(), taps, network_config);
-      weights_name = path.string();
-    } catch (const InputError&) {
-      built = std::make_unique<Network>(spec, nullptr, taps, network_config);
-    }
+    // The run plan of a default run on this network: installed weights when they cover the default
+    // layers (partial files do not: the plan would cut the layers, and the work would differ), else random.
+    Options defaults;
+    defaults.content = defaults.styles.emplace_back("random image");  // a photo run, on random tensors
+    defaults.model = name;
+    defaults.device = options.device;
+    defaults.model_dir = options.model_dir;
+    RunPlan plan = [&] {
+      try {
+        RunPlan installed = plan_run(defaults, ImageSize{256, 256});
+        if (installed.notes.empty()) return installed;
+      } catch (const InputError&) {
+      }
+      defaults.model_file = "random";
+      return plan_run(defaults, ImageSize{256, 256});
+    }();
+    const ObjectiveConfig& config = plan.objective;
+    const std::string weights_name = plan.weights_path.string();
+    const std::unique_ptr<Network> built = build_network(plan);
     const Network& network = *built;
     for (int size : options.sizes) {
       torch::manual_seed(0);
-      torch::Tensor content = torch::rand({1, 3, size, size}, torch::TensorOptions().device(device));
-      torch::Tensor style = torch::rand({1, 3, size, size}, torch::TensorOptions().device(device));
+      const auto on_device = torch::TensorOptions().device(plan.network.device);
+      torch::Tensor content = torch::rand({1, 3, size, size}, on_device);
+      torch::Tensor style = torch::rand({1, 3, size, size}, on_device);
       Objective objective(network, config, content, {style}, {});
       torch::Tensor image = content.clone().requires_grad_(true);
       auto iteration = [&] {

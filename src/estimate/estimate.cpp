@@ -10,12 +10,9 @@
 
 #include "estimate/flops.h"
 #include "image/image_io.h"
-#include "nets/model_locator.h"
 #include "nets/network.h"
 #include "runtime/cpu_runtime.h"
-#include "transfer/objective.h"
-#include "transfer/schedule.h"
-#include "transfer/tiling.h"
+#include "run/run_plan.h"
 
 namespace impasto {
 namespace fs = std::filesystem;
@@ -103,14 +100,11 @@ RunEstimate estimate_run(const Options& options) {
   validate(options);
   check_writable_image_path(options.output);
   prepare_cpu_runtime(options.threads);
-  const NetworkSpec& spec = network_spec(options.model);
-  const ObjectiveConfig config = objective_config_for(options, spec);
-  const bool random_weights = options.model_file == "random";
-  const double file_bytes =
-      random_weights ? 0.0 : weights_file_bytes(locate_weights(spec, options.model_file, options.model_dir));
-  NetworkConfig network_config;
-  network_config.average_pooling = options.pooling == "avg";
-  const Network network(spec, nullptr, Objective::taps(config), network_config);
+  const RunPlan plan = plan_run(options);
+  const double file_bytes = plan.random_weights() ? 0.0 : weights_file_bytes(plan.weights_path);
+  NetworkConfig network_config = plan.network;
+  network_config.device = torch::kCPU;  // the model below is of CPU memory and speed
+  const Network network(*plan.spec, nullptr, plan.taps(), network_config);
 
   RunEstimate estimate;
   for (const auto& conv : network.convolutions())
@@ -119,40 +113,35 @@ RunEstimate estimate_run(const Options& options) {
   // Reading a weights file holds the whole file next to the built layers for a moment.
   estimate.peak_memory_bytes = static_cast<int64_t>(fixed + file_bytes);
 
-  torch::Tensor content;
-  if (!options.content.empty()) content = load_image(options.content, "content image");
   for (const auto& path : options.styles) load_image(path, "style image");
   const int calibration_size = std::min(kCalibrationSize, options.tile > 0 ? options.tile : options.size);
-  const double per_gflop = seconds_per_gflop(network, config, calibration_size);
+  const double per_gflop = seconds_per_gflop(network, plan.objective, calibration_size);
   estimate.calibration_size = calibration_size;
   estimate.calibration_gflops = 1 / per_gflop;
 
-  for (const int size : scale_sizes(options.scales, options.size)) {
+  const int history = plan.optimizer.lbfgs_history;
+  for (const RunPlan::Scale& planned : plan.scales) {
     RunEstimate::Scale scale;
-    scale.size = size;
-    scale.height = scale.width = size;
-    if (content.defined()) {
-      const torch::Tensor resized = resize_longest(content, size);
-      scale.height = resized.size(2);
-      scale.width = resized.size(3);
-    }
+    scale.size = planned.size;
+    scale.height = planned.height;
+    scale.width = planned.width;
     double bytes;
-    if (options.tile > 0 && size > options.tile) {
-      const auto tiles = tile_grid(scale.height, scale.width, options.tile, tile_overlap(options.tile));
+    if (planned.tiled) {
+      const auto tiles = tile_grid(scale.height, scale.width, plan.tiling.tile, plan.tiling.overlap);
       const TileRect& t = tiles.front();
       scale.tiles = static_cast<int>(tiles.size());
       // One tile at a time, plus the whole image and content and the seam measure's buffers.
-      bytes = iteration_bytes(network, options.lbfgs_history, t.height, t.width) +
-              4 * image_bytes(scale.height, scale.width);
+      bytes = iteration_bytes(network, history, t.height, t.width) + 4 * image_bytes(scale.height, scale.width);
       // Each visit also computes its crop's content targets: about a third of an iteration.
-      const double visit = iteration_gflop(network, config, t.height, t.width) * (1 + 1.0 / (3 * TilingConfig{}.steps));
+      const double visit =
+          iteration_gflop(network, plan.objective, t.height, t.width) * (1 + 1.0 / (3 * plan.tiling.steps));
       scale.seconds_per_iteration = visit * per_gflop * scale.tiles;
     } else {
-      bytes = iteration_bytes(network, options.lbfgs_history, scale.height, scale.width);
-      scale.seconds_per_iteration = iteration_gflop(network, config, scale.height, scale.width) * per_gflop;
+      bytes = iteration_bytes(network, history, scale.height, scale.width);
+      scale.seconds_per_iteration = iteration_gflop(network, plan.objective, scale.height, scale.width) * per_gflop;
     }
     scale.peak_memory_bytes = static_cast<int64_t>(fixed + bytes);
-    scale.seconds = scale.seconds_per_iteration * options.iterations;
+    scale.seconds = scale.seconds_per_iteration * plan.optimizer.iterations;
     estimate.peak_memory_bytes = std::max(estimate.peak_memory_bytes, scale.peak_memory_bytes);
     estimate.seconds += scale.seconds;
     estimate.scales.push_back(scale);

@@ -110,10 +110,13 @@ torch::Tensor resize_to(const torch::Tensor& image, int64_t height, int64_t widt
       .permute({2, 0, 1}).unsqueeze(0).clone(at::MemoryFormat::Contiguous).clamp_(0, 1).to(image.device());
 }
 
+std::pair<int64_t, int64_t> longest_side_size(int64_t height, int64_t width, int longest) {
+  const double scale = static_cast<double>(longest) / std::max(height, width);
+  return {std::max<int64_t>(1, std::llround(height * scale)), std::max<int64_t>(1, std::llround(width * scale))};
+}
+
 torch::Tensor resize_longest(const torch::Tensor& image, int longest) {
-  const double scale = static_cast<double>(longest) / std::max(image.size(2), image.size(3));
-  const int64_t height = std::max<int64_t>(1, std::llround(image.size(2) * scale));
-  const int64_t width = std::max<int64_t>(1, std::llround(image.size(3) * scale));
+  const auto [height, width] = longest_side_size(image.size(2), image.size(3), longest);
   return resize_to(image, height, width);
 }
 

@@ -2,6 +2,7 @@
 #include <torch/types.h>
 
 #include <string>
+#include <utility>
 
 namespace impasto {
 
@@ -11,6 +12,8 @@ torch::Tensor load_image(const std::string& path, const std::string& role);
 
 // Resizes so that the longer side is `longest` pixels (area filter down, cubic up).
 torch::Tensor resize_longest(const torch::Tensor& image, int longest);
+// The {height, width} that resize_longest gives an image of this size.
+std::pair<int64_t, int64_t> longest_side_size(int64_t height, int64_t width, int longest);
 torch::Tensor resize_to(const torch::Tensor& image, int64_t height, int64_t width);
 
 // Throws InputError when OpenCV cannot write this file type, before any work is done.

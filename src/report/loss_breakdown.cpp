@@ -18,15 +18,15 @@ double loss_of(const std::vector<std::pair<std::string, double>>& losses, const 
 void record_loss_breakdown(RunResult& result, const Options& options, const ObjectiveConfig& config,
                            const Objective& objective, const Network& network,
                            const std::vector<torch::Tensor>& styles, const torch::Tensor& image) {
-  const LossBreakdown& losses = objective.breakdown();
+  const TermDetail content = objective.detail("content"), style = objective.detail("style");
   const std::vector<StyleRegion>& regions = config.style_regions;
   const bool guided = !regions.empty();
   result.style_loss = config.style_statistic;
   for (const auto& layer : config.content_layers)
     result.content_layers.push_back(
-        {layer.layer, layer.weight * config.content_weight, loss_of(losses.content_layers, layer.layer)});
+        {layer.layer, layer.weight * config.content_weight, loss_of(content.layers, layer.layer)});
   for (const auto& layer : config.style_layers)
-    result.style_layers.push_back({layer.layer, layer.weight * config.style_weight, loss_of(losses.style_layers, layer.layer)});
+    result.style_layers.push_back({layer.layer, layer.weight * config.style_weight, loss_of(style.layers, layer.layer)});
   double blend_sum = 0;
   for (size_t i = 0; i < styles.size(); ++i) blend_sum += options.style_blend.empty() ? 1.0 : options.style_blend[i];
   for (size_t i = 0; i < styles.size(); ++i) {
@@ -40,13 +40,13 @@ void record_loss_breakdown(RunResult& result, const Options& options, const Obje
       alone.tv_weight = 0;
       alone.style_regions.clear();
       Objective objective_alone(network, alone, {}, {styles[i]}, {});
-      loss = objective_alone.evaluate(image.detach().clone().requires_grad_(true)).style;
+      loss = objective_alone.evaluate(image.detach().clone().requires_grad_(true))["style"];
     }
     result.styles.push_back({options.styles[i], share, loss});
   }
   if (guided)
     for (size_t r = 0; r < regions.size(); ++r)
-      result.style_regions.push_back({regions[r].label, regions[r].weight, losses.style_regions.at(r)});
+      result.style_regions.push_back({regions[r].label, regions[r].weight, r < style.regions.size() ? style.regions[r] : 0.0});
 }
 
 void add_loss_breakdown(nlohmann::json& report, const RunResult& result) {

@@ -27,18 +27,22 @@ void Progress::update(const IterationRecord& r, int planned) {
   const double span = r.seconds - recent_.front().second;
   const double rate = span > 0 ? (r.iteration - recent_.front().first) / span : 0;
   const double eta = rate > 0 ? (planned - r.iteration) / rate : 0;
-  char losses[160];
-  std::snprintf(losses, sizeof losses, "loss %.4g (content %.3g, style %.3g, tv %.3g)", r.total_loss, r.content_loss,
-                r.style_loss, r.tv_loss);
+  char number[32];
+  std::snprintf(number, sizeof number, "loss %.4g", r.total_loss);
+  std::string losses = number;
+  for (size_t i = 0; i < r.losses.size(); ++i) {
+    std::snprintf(number, sizeof number, " %.3g", r.losses[i].second);
+    losses += (i == 0 ? " (" : ", ") + r.losses[i].first + number + (i + 1 == r.losses.size() ? ")" : "");
+  }
   if (terminal_) {
     constexpr int width = 24;
     const int filled = planned > 0 ? std::min(width, r.iteration * width / planned) : width;
     const std::string bar = std::string(filled, '#') + std::string(width - filled, '.');
-    std::fprintf(stream_, "\r[%s] %d/%d  %s  %.2f it/s  ETA %s\033[K", bar.c_str(), r.iteration, planned, losses, rate,
+    std::fprintf(stream_, "\r[%s] %d/%d  %s  %.2f it/s  ETA %s\033[K", bar.c_str(), r.iteration, planned, losses.c_str(), rate,
                  duration(eta).c_str());
     drawn_ = true;
   } else if ((print_every_ > 0 && r.iteration % print_every_ == 0) || r.iteration == planned) {
-    std::fprintf(stream_, "iteration %d/%d  %s  %.2f it/s  ETA %s\n", r.iteration, planned, losses, rate,
+    std::fprintf(stream_, "iteration %d/%d  %s  %.2f it/s  ETA %s\n", r.iteration, planned, losses.c_str(), rate,
                  duration(eta).c_str());
   }
   std::fflush(stream_);

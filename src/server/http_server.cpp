@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "impasto/errors.h"
+#include "run/run_plan.h"
 #include "server/event_log.h"
 #include "server/job_request.h"
 #include "server/serve.h"
@@ -158,6 +159,7 @@ struct StudioServer::Impl {
                    {"max_pixels", options.max_pixels},
                    {"max_size", options.max_size},
                    {"max_iterations", options.max_iterations}}},
+                 {"defaults", run_defaults()},
                  {"models", available_models(options.model_dir)},
                  {"modes", {"stylize", "texture"}},
                  {"preserve_colors", {"luminance", "histogram"}},

@@ -20,7 +20,10 @@ std::string local_time(const char* format) {
 }
 
 nlohmann::json losses(const IterationRecord& r) {
-  return {{"content", r.content_loss}, {"style", r.style_loss}, {"tv", r.tv_loss}, {"total", r.total_loss}};
+  nlohmann::json terms = nlohmann::json::object();
+  for (const auto& [name, value] : r.losses) terms[name] = value;
+  terms["total"] = r.total_loss;
+  return terms;
 }
 
 }  // namespace

@@ -89,8 +89,10 @@ JobSpec parse_job_request(const nlohmann::json& request, const UploadStore& uplo
   const auto model = request.value("model", nlohmann::json("squeezenet"));
   if (!model.is_string()) throw InputError("the network must be named");
   o.model = model.get<std::string>();
-  o.size = whole_number(request, "size", 512, kMinSize, limits.max_size, "the size");
-  o.iterations = whole_number(request, "iterations", 300, 1, limits.max_iterations, "the iterations");
+  // Left out: the command line's defaults (Options), within the server's limits.
+  o.size = whole_number(request, "size", std::min(o.size, limits.max_size), kMinSize, limits.max_size, "the size");
+  o.iterations = whole_number(request, "iterations", std::min(o.iterations, limits.max_iterations), 1,
+                             limits.max_iterations, "the iterations");
   o.content_weight = number(request, "content_weight", o.content_weight, 0, 1e6, "the content weight");
   o.style_weight = number(request, "style_weight", o.style_weight, 0, 1e6, "the style weight");
   o.tv_weight = number(request, "tv_weight", o.tv_weight, 0, 1e6, "the smoothness (TV) weight");

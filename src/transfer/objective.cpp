@@ -2,11 +2,8 @@
 
 #include <torch/torch.h>
 
-#include <algorithm>
-#include <map>
 #include <set>
 
-#include "image/masks.h"
 #include "impasto/errors.h"
 #include "transfer/losses.h"
 
@@ -54,126 +51,53 @@ std::vector<StyleRegion> Objective::blended_region(size_t styles, const std::vec
   return {region};
 }
 
-namespace {
-double norm_of(const torch::Tensor& t) { return t.square().sum().item<double>() + 1e-8; }
-}  // namespace
-
-void Objective::set_content(const torch::Tensor& content) {
-  torch::NoGradGuard no_grad;
-  content_targets_.clear();
-  if (!content.defined() || config_.content_weight <= 0) return;
-  auto features = network_.forward(content);
-  for (const auto& layer : config_.content_layers) {
-    torch::Tensor value = features.at(layer.layer);
-    content_targets_.push_back({layer.layer, layer.weight * config_.content_weight, value, norm_of(value)});
-  }
-}
-
 Objective::Objective(const Network& network, ObjectiveConfig config, const torch::Tensor& content,
                      const std::vector<torch::Tensor>& styles, const std::vector<double>& blend)
-    : network_(network),
-      config_(std::move(config)),
-      statistic_(style_statistic(config_.style_statistic)),
-      regions_(config_.style_regions.empty() ? blended_region(styles.size(), blend) : config_.style_regions) {
-  torch::NoGradGuard no_grad;
-  for (const auto& region : regions_) whole_guides_.push_back(region.guide);
-  set_content(content);
-  // Each region's target per layer: the share-weighted mean of its sources' summaries. Every style
-  // image goes through the network once, whatever the number of regions using it.
-  const size_t layers = config_.style_layers.size();
-  std::vector<double> share_sums(regions_.size(), 0.0);
-  for (size_t r = 0; r < regions_.size(); ++r)
-    for (const auto& source : regions_[r].sources) share_sums[r] += source.share;
-  std::vector<std::vector<std::vector<torch::Tensor>>> sums(regions_.size(), std::vector<std::vector<torch::Tensor>>(layers));
-  std::vector<torch::Tensor> constants(layers);
-  for (size_t i = 0; i < styles.size(); ++i) {
-    std::map<std::string, torch::Tensor> features;
-    for (size_t r = 0; r < regions_.size(); ++r) {
-      for (const auto& source : regions_[r].sources) {
-        if (source.style != i || source.share <= 0 || regions_[r].weight <= 0) continue;
-        if (features.empty()) features = network_.forward(styles[i]);
-        for (size_t l = 0; l < layers; ++l) {
-          const torch::Tensor& f = features.at(config_.style_layers[l].layer);
-          if (!constants[l].defined()) constants[l] = statistic_.layer_constant(f.size(1), f.options());
-          const torch::Tensor guide = source.guide.defined() ? resize_mask(source.guide.to(f.options()), f.size(2), f.size(3))
-                                                             : torch::Tensor();
-          auto parts = statistic_.summarise(f, guide, constants[l]);
-          auto& sum = sums[r][l];
-          for (size_t p = 0; p < parts.size(); ++p) {
-            torch::Tensor weighted = parts[p] * (source.share / share_sums[r]);
-            if (sum.size() <= p) sum.push_back(weighted);
-            else sum[p] = sum[p] + weighted;
-          }
-        }
-      }
-    }
+    : network_(network) {
+  const TermInputs inputs{network, config, content, styles, blend};
+  for (const auto& kind : loss_term_kinds()) {
+    auto term = kind.make(inputs);
+    if (!term) continue;
+    for (const auto& tap : term->taps()) tap_users_[tap].push_back(terms_.size());
+    terms_.push_back(std::move(term));
   }
-  for (size_t r = 0; r < regions_.size(); ++r)
-    for (size_t l = 0; l < layers; ++l) {
-      if (sums[r][l].empty()) continue;  // a region without sources or with weight 0: no style loss
-      const auto& layer = config_.style_layers[l];
-      style_targets_.push_back(
-          {layer.layer, layer.weight * config_.style_weight * regions_[r].weight, r, sums[r][l], constants[l]});
-    }
 }
 
-void Objective::set_guide_window(int64_t y, int64_t x, int64_t height, int64_t width) {
-  for (size_t r = 0; r < regions_.size(); ++r)
-    if (whole_guides_[r].defined()) regions_[r].guide = whole_guides_[r].narrow(2, y, height).narrow(3, x, width);
+void Objective::focus(const ImageWindow& window) {
+  for (auto& term : terms_) term->focus(window);
+}
+
+TermDetail Objective::detail(const std::string& name) const {
+  for (const auto& term : terms_)
+    if (term->name() == name) return term->detail();
+  return {};
 }
 
 LossValues Objective::evaluate(const torch::Tensor& image) {
-  torch::Tensor content = torch::zeros({}, image.options());
-  torch::Tensor style = torch::zeros({}, image.options());
-  torch::Tensor total = torch::zeros({}, image.options());
-  std::vector<std::pair<std::string, torch::Tensor>> content_parts, style_parts;
-  std::vector<torch::Tensor> region_parts(regions_.size());
-  auto add = [&](torch::Tensor& part, const torch::Tensor& loss, double weight) {
-    const torch::Tensor value = loss.detach() * weight;
-    part = part + value;
-    total = total + loss * weight;
-    return value;
+  std::vector<torch::Tensor> values(terms_.size());
+  torch::Tensor total;
+  auto add = [&](size_t i, const torch::Tensor& loss) {
+    if (!loss.defined()) return;
+    values[i] = values[i].defined() ? values[i] + loss.detach() : loss.detach();
+    total = total.defined() ? total + loss : loss;
   };
-  network_.forward(image, [&](const std::string& layer, const torch::Tensor& features) {
-    auto branch = [&](double weight) {
-      return config_.normalize_gradients ? normalize_gradient(features, weight) : features;
-    };
-    for (const auto& target : content_targets_)
-      if (target.layer == layer)
-        content_parts.emplace_back(
-            layer, add(content, relative_squared_error(branch(target.weight), target.value, target.norm), target.weight));
-    for (const auto& target : style_targets_) {
-      if (target.layer != layer) continue;
-      const torch::Tensor& guide = regions_[target.region].guide;
-      const torch::Tensor weights =
-          guide.defined() ? resize_mask(guide.to(features.options()), features.size(2), features.size(3)) : torch::Tensor();
-      const torch::Tensor value =
-          add(style, statistic_.loss(branch(target.weight), weights, target.constant, target.value), target.weight);
-      style_parts.emplace_back(layer, value);
-      auto& region = region_parts[target.region];
-      region = region.defined() ? region + value : value;
-    }
-  });
-  torch::Tensor tv = torch::zeros({}, image.options());
-  if (config_.tv_weight > 0) {
-    tv = total_variation(image) * config_.tv_weight;
-    total = total + tv;
+  if (!tap_users_.empty())
+    network_.forward(image, [&](const std::string& tap, const torch::Tensor& features) {
+      const auto users = tap_users_.find(tap);
+      if (users == tap_users_.end()) return;
+      for (const size_t i : users->second) add(i, terms_[i]->at_tap(tap, features));
+    });
+  for (size_t i = 0; i < terms_.size(); ++i) add(i, terms_[i]->at_image(image));
+  if (total.defined() && total.requires_grad()) total.backward();
+  else if (image.is_leaf() && image.requires_grad() && !image.grad().defined()) image.mutable_grad() = torch::zeros_like(image);
+
+  LossValues result;
+  for (size_t i = 0; i < terms_.size(); ++i) {
+    const double value = values[i].defined() ? values[i].item<double>() : 0.0;
+    result.terms.emplace_back(terms_[i]->name(), value);
+    result.total += value;
   }
-  total.backward();
-  breakdown_ = {};
-  auto by_layer = [](const std::vector<std::pair<std::string, torch::Tensor>>& parts) {
-    std::vector<std::pair<std::string, double>> layers;
-    for (const auto& [layer, value] : parts) {
-      auto same = std::find_if(layers.begin(), layers.end(), [&](const auto& entry) { return entry.first == layer; });
-      if (same == layers.end()) layers.emplace_back(layer, value.item<double>());
-      else same->second += value.item<double>();
-    }
-    return layers;
-  };
-  breakdown_.content_layers = by_layer(content_parts);
-  breakdown_.style_layers = by_layer(style_parts);
-  for (const auto& region : region_parts) breakdown_.style_regions.push_back(region.defined() ? region.item<double>() : 0.0);
-  return {content.item<double>(), style.item<double>(), tv.item<double>(), total.item<double>()};
+  return result;
 }
 
 ObjectiveConfig objective_config_for(const Options& options, const NetworkSpec& spec) {

@@ -1,11 +1,13 @@
 #pragma once
 #include <torch/types.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
 #include "impasto/options.h"
 #include "nets/network.h"
+#include "transfer/loss_term.h"
 #include "transfer/style_statistics.h"
 
 namespace impasto {
@@ -20,10 +22,6 @@ struct LayerWeight {
 // on how many layers are used.
 std::vector<LayerWeight> parse_layer_weights(const std::string& text, const NetworkSpec& spec,
                                              const std::string& option_name);
-
-struct LossValues {
-  double content = 0, style = 0, tv = 0, total = 0;
-};
 
 // Where a style applies (spatial control). A region's target is the blend of its sources' statistics,
 // each computed over the source's guide; its loss is measured over the output guide.
@@ -46,19 +44,16 @@ struct ObjectiveConfig {
   bool normalize_gradients = false;
   std::string style_statistic = "gram";  // see transfer/style_statistics.h
   std::vector<StyleRegion> style_regions;  // empty: one region blending all styles
+  // Tiled runs: terms with per-pixel targets compute them per window (Objective::focus), never for
+  // the whole image.
+  bool windowed = false;
 };
 
 // The objective a run's options ask for on this network (layers default to the network's own).
 ObjectiveConfig objective_config_for(const Options& options, const NetworkSpec& spec);
 
-// Losses of the last evaluation per layer (weighted as in the totals) and per style region.
-struct LossBreakdown {
-  std::vector<std::pair<std::string, double>> content_layers, style_layers;
-  std::vector<double> style_regions;
-};
-
-// The loss of an image against fixed targets: content features and (blended) style statistics,
-// optionally per region. It knows taps and targets only, never which network produced them.
+// The loss of an image: the registered loss terms (transfer/loss_terms.cpp) that the configuration
+// enables, summed. It knows taps and targets only, never which network produced them.
 class Objective {
  public:
   // content: [1,3,H,W] or undefined (texture synthesis); styles with blend weights (any sum), which
@@ -66,17 +61,15 @@ class Objective {
   Objective(const Network& network, ObjectiveConfig config, const torch::Tensor& content,
             const std::vector<torch::Tensor>& styles, const std::vector<double>& blend);
 
-  // Replaces the content targets by those of `content` (e.g. the crop under a tile); the style
-  // targets stay.
-  void set_content(const torch::Tensor& content);
-  // Restricts the region guides (given for the whole output) to the window under a tile, which the
-  // images passed to evaluate() then cover.
-  void set_guide_window(int64_t y, int64_t x, int64_t height, int64_t width);
+  // The next evaluations see this window of the whole output (tiles).
+  void focus(const ImageWindow& window);
 
-  // Computes the losses and accumulates d(total)/d(image) into image.grad().
+  // Computes every term's loss and accumulates d(total)/d(image) into image.grad().
   LossValues evaluate(const torch::Tensor& image);
-  // The losses of the last evaluate() by layer and region.
-  const LossBreakdown& breakdown() const { return breakdown_; }
+
+  const LossTerms& terms() const { return terms_; }
+  // The named term's detail of the last evaluation; empty when the objective has no such term.
+  TermDetail detail(const std::string& term) const;
 
   // One region over the whole image whose sources are the styles with their blend weights.
   static std::vector<StyleRegion> blended_region(size_t styles, const std::vector<double>& blend);
@@ -85,27 +78,9 @@ class Objective {
   static std::vector<std::string> taps(const ObjectiveConfig& config);
 
  private:
-  struct ContentTarget {
-    std::string layer;
-    double weight;        // layer weight * loss weight
-    torch::Tensor value;  // features
-    double norm;          // sum(value^2)
-  };
-  struct StyleTarget {
-    std::string layer;
-    double weight;        // layer weight * style weight * region weight
-    size_t region;
-    std::vector<torch::Tensor> value;  // the statistic's (blended) summary
-    torch::Tensor constant;            // the statistic's per-layer data
-  };
   const Network& network_;
-  ObjectiveConfig config_;
-  const StyleStatistic& statistic_;
-  std::vector<StyleRegion> regions_;
-  std::vector<torch::Tensor> whole_guides_;  // regions_' guides over the whole output
-  std::vector<ContentTarget> content_targets_;
-  std::vector<StyleTarget> style_targets_;
-  LossBreakdown breakdown_;
+  LossTerms terms_;
+  std::map<std::string, std::vector<size_t>> tap_users_;  // tap -> indices of the terms reading it
 };
 
 }  // namespace impasto

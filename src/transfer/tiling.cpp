@@ -35,24 +35,6 @@ torch::Tensor crop(const torch::Tensor& image, const TileRect& t) {
   return image.narrow(2, t.y, t.height).narrow(3, t.x, t.width);
 }
 
-LossValues mean_of(const LossValues& sum, size_t count) {
-  const double n = std::max<size_t>(count, 1);
-  return {sum.content / n, sum.style / n, sum.tv / n, sum.total / n};
-}
-
-void accumulate(LossValues& sum, const LossValues& l) {
-  sum.content += l.content;
-  sum.style += l.style;
-  sum.tv += l.tv;
-  sum.total += l.total;
-}
-
-// Points the objective at one tile: its content targets and its part of the region guides.
-void focus(Objective& objective, const torch::Tensor& content, const TileRect& t) {
-  if (content.defined()) objective.set_content(crop(content, t));
-  objective.set_guide_window(t.y, t.x, t.height, t.width);
-}
-
 torch::Tensor seen(const TilingConfig& config, const torch::Tensor& tile, const TileRect& t) {
   return config.seen ? config.seen(tile, t) : tile;
 }
@@ -70,7 +52,7 @@ std::vector<TileRect> tile_grid(int64_t height, int64_t width, int tile, int ove
   return tiles;
 }
 
-std::vector<TileRect> optimize_tiled(torch::Tensor& image, const torch::Tensor& content, Objective& objective,
+std::vector<TileRect> optimize_tiled(torch::Tensor& image, Objective& objective,
                                      const OptimizerConfig& optimizer, const TilingConfig& config,
                                      const PassFn& on_pass) {
   const int64_t height = image.size(2), width = image.size(3);
@@ -86,7 +68,7 @@ std::vector<TileRect> optimize_tiled(torch::Tensor& image, const torch::Tensor& 
     tiles = tile_grid(height, width, config.tile, config.overlap, dy, dx);
     LossValues sum;
     for (const TileRect& t : tiles) {
-      focus(objective, content, t);
+      objective.focus(t);
       torch::Tensor tile = crop(image, t).clone();
       LossValues last;
       optimize(tile, visit, [&](const torch::Tensor& x) { return objective.evaluate(seen(config, x, t)); },
@@ -94,7 +76,7 @@ std::vector<TileRect> optimize_tiled(torch::Tensor& image, const torch::Tensor& 
                  last = losses;
                  return true;
                });
-      accumulate(sum, last);
+      sum += last;
       torch::NoGradGuard no_grad;
       torch::Tensor target = crop(image, t);
       if (!config.feather) {
@@ -105,21 +87,22 @@ std::vector<TileRect> optimize_tiled(torch::Tensor& image, const torch::Tensor& 
                                    ramp(t.x, t.width, width, config.overlap).view({1, -1});
       target.add_((tile - target) * weight.to(image.device()));
     }
-    if (!on_pass(pass, mean_of(sum, tiles.size()), image)) break;
+    sum *= 1.0 / static_cast<double>(tiles.size());
+    if (!on_pass(pass, sum, image)) break;
   }
   return tiles;
 }
 
-LossValues evaluate_tiled(const torch::Tensor& image, const torch::Tensor& content, Objective& objective,
+LossValues evaluate_tiled(const torch::Tensor& image, Objective& objective,
                           const TilingConfig& config) {
   const auto tiles = tile_grid(image.size(2), image.size(3), config.tile, config.overlap);
   LossValues sum;
   for (const TileRect& t : tiles) {
-    focus(objective, content, t);
+    objective.focus(t);
     torch::Tensor tile = crop(image, t).clone().requires_grad_(true);
-    accumulate(sum, objective.evaluate(seen(config, tile, t)));
+    sum += objective.evaluate(seen(config, tile, t));
   }
-  return mean_of(sum, tiles.size());
+  return sum *= 1.0 / static_cast<double>(tiles.size());
 }
 
 double seam_ratio(const torch::Tensor& image, const std::vector<TileRect>& tiles) {

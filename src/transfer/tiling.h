@@ -16,9 +16,7 @@ namespace impasto {
 // offset every pass, so no tile edge stays in one place, and each tile enters the image through
 // linear ramps across its overlap with the neighbours instead of a hard edge.
 
-struct TileRect {
-  int64_t y = 0, x = 0, height = 0, width = 0;
-};
+using TileRect = ImageWindow;
 
 struct TilingConfig {
   int tile = 512;        // side of a tile (clipped to the image where the image is smaller)
@@ -45,14 +43,14 @@ std::vector<TileRect> tile_grid(int64_t height, int64_t width, int tile, int ove
 using PassFn = std::function<bool(int pass, const LossValues& losses, const torch::Tensor& image)>;
 
 // Optimises `image` [1,3,H,W] in place in ceil(optimizer.iterations / config.steps) passes, so that
-// every pixel receives about optimizer.iterations iterations. `content` (same size, or undefined)
-// gives each tile its content targets. Returns the tiles of the last pass.
-std::vector<TileRect> optimize_tiled(torch::Tensor& image, const torch::Tensor& content, Objective& objective,
+// every pixel receives about optimizer.iterations iterations. The objective (configured `windowed`)
+// is focused on each tile in turn. Returns the tiles of the last pass.
+std::vector<TileRect> optimize_tiled(torch::Tensor& image, Objective& objective,
                                      const OptimizerConfig& optimizer, const TilingConfig& config,
                                      const PassFn& on_pass);
 
 // The losses of `image`: the mean over the tiles of the unshifted grid.
-LossValues evaluate_tiled(const torch::Tensor& image, const torch::Tensor& content, Objective& objective,
+LossValues evaluate_tiled(const torch::Tensor& image, Objective& objective,
                           const TilingConfig& config);
 
 // Mean squared difference between neighbouring pixels across the tiles' edges (within 2 pixels of

@@ -60,6 +60,13 @@ TEST_F(Cli, StylizeLowersStyleLossAndWritesTheImage) {
   EXPECT_EQ(report["output_size"]["height"], 96);
   for (const char* key : {"iteration", "content_loss", "style_loss", "tv_loss", "total_loss", "seconds"})
     EXPECT_TRUE(report["iterations"][49].contains(key)) << key;
+  // Every loss term by name, next to the named fields, and summing to the total.
+  const auto& terms = report["iterations"][49]["losses"];
+  ASSERT_EQ(terms.size(), 3u) << terms.dump();
+  EXPECT_EQ(terms["style"], report["iterations"][49]["style_loss"]);
+  EXPECT_EQ(terms["content"], report["iterations"][49]["content_loss"]);
+  EXPECT_NEAR(terms["content"].get<double>() + terms["style"].get<double>() + terms["tv"].get<double>(),
+              report["iterations"][49]["total_loss"].get<double>(), 1e-9 * report["iterations"][49]["total_loss"].get<double>());
   EXPECT_GT(report["final"]["peak_memory_bytes"].get<double>(), 1e6);
   EXPECT_GT(report["iterations"][49]["seconds"].get<double>(), report["iterations"][0]["seconds"].get<double>());
   // The picture still shows the photo: the output is closer to the content than to flat grey.

@@ -11,7 +11,8 @@ namespace {
 std::string render(bool terminal, int print_every, int iterations) {
   std::FILE* stream = std::tmpfile();
   Progress progress(stream, terminal, print_every);
-  for (int i = 1; i <= iterations; ++i) progress.update({i, 1.5, 2.5, 0.25, 4.25, i * 0.5}, iterations);
+  for (int i = 1; i <= iterations; ++i)
+    progress.update({i, 1.5, 2.5, 0.25, 4.25, i * 0.5, 0, {{"content", 1.5}, {"style", 2.5}, {"tv", 0.25}}}, iterations);
   progress.finish();
   std::rewind(stream);
   std::string text;
@@ -29,6 +30,18 @@ TEST(Progress, PlainLinesEveryNIterationsAndAtTheEnd) {
   EXPECT_EQ(text.find('\r'), std::string::npos) << "no redraws off a terminal";
   EXPECT_NE(text.find("2.00 it/s"), std::string::npos) << text;
   EXPECT_NE(text.find("style 2.5"), std::string::npos) << text;
+}
+
+TEST(Progress, ShowsEveryLossTermOfTheRun) {
+  std::FILE* stream = std::tmpfile();
+  Progress progress(stream, false, 1);
+  progress.update({1, 0, 0, 0, 3.5, 1.0, 0, {{"style", 2.5}, {"temporal", 1}}}, 1);
+  std::rewind(stream);
+  std::string text;
+  for (int c; (c = std::fgetc(stream)) != EOF;) text += static_cast<char>(c);
+  std::fclose(stream);
+  EXPECT_NE(text.find("loss 3.5 (style 2.5, temporal 1)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("content"), std::string::npos) << "terms the run does not use are not shown: " << text;
 }
 
 TEST(Progress, TerminalBarIsRedrawnInPlaceWithRateAndEta) {

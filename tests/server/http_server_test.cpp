@@ -82,6 +82,25 @@ TEST_F(ServeHttp, ServesThePageAndItsConfiguration) {
   EXPECT_EQ(j["models"][0]["name"], "squeezenet");
   EXPECT_EQ(j["preserve_colors"], json({"luminance", "histogram"}));
   EXPECT_EQ(j["modes"], json({"stylize", "texture"}));
+  // The page starts from the command line's defaults.
+  const Options defaults;
+  EXPECT_EQ(j["defaults"]["iterations"], defaults.iterations);
+  EXPECT_EQ(j["defaults"]["size"], defaults.size);
+  EXPECT_EQ(j["defaults"]["style_weight"], defaults.style_weight);
+}
+
+TEST_F(ServeHttp, AJobLeavingOutIterationsAndSizeGetsTheCommandLineDefaults) {
+  if (!shared_squeezenet()) GTEST_SKIP() << "no SqueezeNet weights (the request checks they are installed)";
+  start();
+  json request = job_request();
+  request.erase("iterations");
+  request.erase("size");
+  auto res = post_json("/api/jobs", request);
+  ASSERT_TRUE(res && res->status == 201) << (res ? res->body : "no response");
+  ASSERT_TRUE(eventually([&] { return jobs()[0]["status"] == "done"; }));
+  const Options defaults;
+  EXPECT_EQ(runner.last_options().iterations, defaults.iterations);
+  EXPECT_EQ(runner.last_options().size, std::min(defaults.size, 1024));
 }
 
 TEST_F(ServeHttp, ATextureJobNeedsNoPhotoAndIgnoresOne) {

@@ -63,6 +63,7 @@ struct FakeRunner {
       while (hold && !(callbacks.cancelled && callbacks.cancelled()))
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
       IterationRecord r{i, 1.0 / i, 10.0 / i, 0.1, 11.1 / i, 0.01 * i};
+      r.losses = {{"content", r.content_loss}, {"style", r.style_loss}, {"tv", r.tv_loss}};
       result.iterations.push_back(r);
       if (callbacks.on_iteration) callbacks.on_iteration(r, options.iterations);
       if (callbacks.on_preview && callbacks.preview_every > 0 && i % callbacks.preview_every == 0)

@@ -96,8 +96,35 @@ TEST(Objective, LossIsZeroAtTheTargetsAndPositiveElsewhere) {
   EXPECT_NEAR(at_target.total, 0.0, 1e-6);
   torch::Tensor other = torch::rand({1, 3, 32, 32}).requires_grad_(true);
   LossValues elsewhere = objective.evaluate(other);
-  EXPECT_GT(elsewhere.content, 0.01);
-  EXPECT_GT(elsewhere.style, 0.001);
+  EXPECT_GT(elsewhere["content"], 0.01);
+  EXPECT_GT(elsewhere["style"], 0.001);
+}
+
+TEST(Objective, HoldsTheTermsItsConfigurationEnablesAndSumsThem) {
+  torch::manual_seed(5);
+  ObjectiveConfig c = squeezenet_config("fire2", 1.0);
+  c.style_weight = 3;
+  c.tv_weight = 0;  // off: no term
+  Network network(network_spec("squeezenet"), nullptr, Objective::taps(c));
+  torch::Tensor picture = torch::rand({1, 3, 32, 32});
+  Objective objective(network, c, picture, {torch::rand({1, 3, 32, 32})}, {});
+  ASSERT_EQ(objective.terms().size(), 2u);
+  EXPECT_EQ(objective.terms()[0]->name(), "content");
+  EXPECT_EQ(objective.terms()[1]->name(), "style");
+  torch::Tensor x = torch::rand({1, 3, 32, 32}).requires_grad_(true);
+  const LossValues losses = objective.evaluate(x);
+  ASSERT_EQ(losses.terms.size(), 2u);
+  EXPECT_NEAR(losses.total, losses["content"] + losses["style"], 1e-12);
+  // Each term's detail by layer adds up to its value.
+  double style_layers = 0;
+  for (const auto& [layer, value] : objective.detail("style").layers) style_layers += value;
+  EXPECT_NEAR(style_layers, losses["style"], 1e-6 * losses["style"]);
+  EXPECT_EQ(objective.detail("content").layers.at(0).first, "fire2");
+  EXPECT_TRUE(objective.detail("tv").layers.empty());
+  // Texture synthesis: no content image, no content term.
+  Objective texture(network, c, {}, {picture}, {});
+  ASSERT_EQ(texture.terms().size(), 1u);
+  EXPECT_EQ(texture.terms()[0]->name(), "style");
 }
 
 TEST(Objective, BlendedTargetIsTheWeightedMeanOfGramMatrices) {
@@ -110,7 +137,7 @@ TEST(Objective, BlendedTargetIsTheWeightedMeanOfGramMatrices) {
   Objective blend(network, c, {}, {a, b}, {1.0, 0.0});
   torch::Tensor x = torch::rand({1, 3, 32, 32});
   torch::Tensor x1 = x.clone().requires_grad_(true), x2 = x.clone().requires_grad_(true);
-  EXPECT_NEAR(only_a.evaluate(x1).style, blend.evaluate(x2).style, 1e-6);
+  EXPECT_NEAR(only_a.evaluate(x1)["style"], blend.evaluate(x2)["style"], 1e-6);
 }
 
 TEST(ParseLayerWeights, NormalisesWeightsAndRejectsBadNames) {
