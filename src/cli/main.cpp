@@ -7,6 +7,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/batch_command.h"
 #include "cli/control_options.h"
 #include "cli/serve_command.h"
 #include "report/progress.h"
@@ -141,6 +142,10 @@ int main(int argc, char** argv) {
   fetch->add_option("name", fetch_name, "squeezenet, googlenet, resnet50, vgg19, vgg16 or vgg19-partial")->required();
   fetch->add_option("--model-dir", models_dir, "install here (default: $IMPASTO_MODEL_DIR, else the user data directory)");
 
+  impasto::BatchCommand batch(app, [](CLI::App& command, impasto::Options& options, bool& batch_dry_run) {
+    add_transfer_options(command, options, batch_dry_run, false);
+  });
+
   impasto::server::ServeOptions serve_options;
   CLI::App* serve = impasto::add_serve_command(app, serve_options);
 
@@ -171,6 +176,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (serve->parsed()) return impasto::server::serve(serve_options);
+    if (batch.parsed()) return batch.run();
     if (bench->parsed()) {
       const auto rows = impasto::run_bench(bench_options);
       std::cout << impasto::bench_table(rows);
