@@ -536,6 +536,12 @@ function connect() {
   events.addEventListener('error', () => {
     ui.connection.className = 'connection down';
     ui.connectionText.textContent = 'reconnecting…';
+    // The browser retries by itself unless the server refused the stream (503: too many open
+    // studio pages); then try again a little later.
+    if (events.readyState === EventSource.CLOSED) {
+      ui.connectionText.textContent = 'too many open studio pages; retrying…';
+      setTimeout(connect, 10000);
+    }
   });
   events.addEventListener('state', (e) => applyState(JSON.parse(e.data).jobs));
   events.addEventListener('progress', (e) => {

@@ -1,10 +1,32 @@
 #include "cli/serve_command.h"
 
+#include <cmath>
+#include <cstdio>
+#include <string>
+
 namespace impasto {
+namespace {
+
+// A finite number in (0, most]: CLI::PositiveNumber lets "nan" and "inf" through, and a huge
+// value would overflow the integer it is converted to.
+CLI::Validator positive_at_most(double most) {
+  char limit[32];
+  std::snprintf(limit, sizeof limit, "%g", most);
+  return CLI::Validator(
+      [most, limit = std::string(limit)](std::string& text) -> std::string {
+        double value = 0;
+        if (!CLI::detail::lexical_cast(text, value) || !std::isfinite(value) || value <= 0 || value > most)
+          return "must be a number above 0 and at most " + limit + ", got '" + text + "'";
+        return "";
+      },
+      "(0, " + std::string(limit) + "]");
+}
+
+}  // namespace
 
 CLI::App* add_serve_command(CLI::App& app, server::ServeOptions& o) {
   CLI::App* serve = app.add_subcommand("serve", "run the web studio: a page to paint from in the browser");
-  serve->add_option("--port", o.port, "TCP port (0: any free port)")->capture_default_str();
+  serve->add_option("--port", o.port, "TCP port (0: any free port)")->capture_default_str()->check(CLI::Range(0, 65535));
   serve->add_option("--host", o.host, "address to listen on; not a loopback one needs --allow-remote")
       ->capture_default_str();
   serve->add_flag("--allow-remote", o.allow_remote, "allow --host to be reachable from other machines");
@@ -12,11 +34,11 @@ CLI::App* add_serve_command(CLI::App& app, server::ServeOptions& o) {
   serve->add_option_function<double>(
            "--max-upload-mb", [&o](double mb) { o.max_upload_bytes = static_cast<size_t>(mb * (1 << 20)); },
            "largest accepted upload in MB (default 30)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_at_most(4096));
   serve->add_option_function<double>(
            "--max-megapixels", [&o](double mp) { o.max_pixels = static_cast<int64_t>(mp * 1e6); },
            "largest accepted image in megapixels (default 50)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_at_most(100000));
   serve->add_option("--max-size", o.max_size, "largest output size a job may ask for")
       ->capture_default_str()->check(CLI::PositiveNumber);
   serve->add_option("--max-iterations", o.max_iterations, "most iterations a job may ask for")

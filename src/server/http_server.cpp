@@ -2,16 +2,19 @@
 // event stream. Every file the server reads or writes is named by the server; requests only ever
 // carry ids it gave out.
 #include <httplib.h>
+#include <sys/socket.h>
 
+#include <atomic>
 #include <cctype>
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <sstream>
 
 #include "impasto/errors.h"
 #include "run/run_plan.h"
 #include "server/event_log.h"
+#include "server/host_check.h"
 #include "server/job_request.h"
 #include "server/serve.h"
 #include "server/upload_store.h"
@@ -22,7 +25,18 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr auto kKeepAliveInterval = std::chrono::seconds(15);
-constexpr size_t kWorkerThreads = 16;  // each open page holds one for its event stream
+// An event stream waits for news in slices this long, and checks in between whether its page is
+// still there, so that a closed tab frees its thread within a slice rather than at the next event.
+constexpr auto kStreamSlice = std::chrono::milliseconds(250);
+// httplib serves a connection on one pool thread for as long as it is open, and an event stream is
+// open for the life of its page. Streams therefore have their own share of the pool: at most
+// kMaxEventStreams at once (one more is refused with 503), and kRequestThreads threads are always
+// left for everything else.
+constexpr size_t kMaxEventStreams = 32;
+constexpr size_t kRequestThreads = 16;
+// Pending connections the kernel queues while every thread is busy (httplib's default is 5, which
+// resets a burst of uploads). Linux caps it at net.core.somaxconn.
+constexpr int kListenBacklog = 1024;
 
 std::string json_text(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -46,24 +60,20 @@ std::optional<std::string> read_file(const fs::path& path) {
   return bytes.str();
 }
 
-// The uploads of one server run; removed with the server, after the queue that reads them.
+// The uploads of one server run, in a fresh directory only this user can enter (mkdtemp: 0700,
+// and never one that someone else created first); removed with the server, after the queue.
 struct UploadDirectory {
   fs::path path;
   UploadDirectory() {
-    std::random_device random;
-    path = fs::temp_directory_path() /
-           ("impasto-serve-" + std::to_string(::getpid()) + "-" + std::to_string(random() % 1000000));
+    std::string name = (fs::temp_directory_path() / "impasto-serve-XXXXXX").string();
+    if (!::mkdtemp(name.data())) throw InputError("cannot create a directory for uploads in " + fs::temp_directory_path().string());
+    path = name;
   }
   ~UploadDirectory() {
     std::error_code error;
     fs::remove_all(path, error);
   }
 };
-
-std::string host_of(const std::string& host_header) {
-  if (!host_header.empty() && host_header.front() == '[') return host_header.substr(0, host_header.find(']') + 1);
-  return host_header.substr(0, host_header.rfind(':'));
-}
 
 // The page sends file names percent-encoded (header values must be ASCII).
 std::string percent_decode(const std::string& text) {
@@ -80,11 +90,50 @@ std::string percent_decode(const std::string& text) {
   return out;
 }
 
-}  // namespace
-
-bool is_loopback_host(const std::string& host) {
-  return host == "localhost" || host == "::1" || host == "[::1]" || host.rfind("127.", 0) == 0;
+// Answers, then closes the connection: for a request whose body is refused unread, so that its
+// bytes are never read as the next request. (A content provider that returns false makes httplib
+// close the connection after writing what it wrote.)
+void refuse_and_close(httplib::Response& res, int status, const std::string& message) {
+  res.status = status;
+  res.set_header("Cache-Control", "no-store");
+  res.set_header("Connection", "close");
+  auto body = std::make_shared<std::string>(json_text({{"error", message}}));
+  res.set_content_provider(body->size(), "application/json", [body](size_t offset, size_t, httplib::DataSink& sink) {
+    sink.write(body->data() + offset, body->size() - offset);
+    return false;
+  });
 }
+
+// Why a request's body cannot be read safely within the upload limit (an HTTP status and a
+// message), or status 0 when it can. Only a body of declared length can: httplib buffers a chunked
+// or undelimited body whole, whatever its size, and inflates a compressed one without a limit.
+std::pair<int, std::string> body_problem(const httplib::Request& req) {
+  if (req.method != "POST") return {0, ""};
+  if (req.has_header("Transfer-Encoding") || !req.has_header("Content-Length"))
+    return {411, "send the request with a Content-Length header (chunked bodies are not accepted)"};
+  const std::string encoding = req.get_header_value("Content-Encoding");
+  if (!encoding.empty() && encoding != "identity") return {415, "send the body uncompressed (no Content-Encoding)"};
+  return {0, ""};
+}
+
+// One of the kMaxEventStreams places; given back when the stream's response is destroyed.
+class StreamSlot {
+ public:
+  static std::shared_ptr<StreamSlot> take(std::atomic<size_t>& open) {
+    if (++open > kMaxEventStreams) {
+      --open;
+      return nullptr;
+    }
+    return std::shared_ptr<StreamSlot>(new StreamSlot(open));
+  }
+  ~StreamSlot() { --open_; }
+
+ private:
+  explicit StreamSlot(std::atomic<size_t>& open) : open_(open) {}
+  std::atomic<size_t>& open_;
+};
+
+}  // namespace
 
 struct StudioServer::Impl {
   ServeOptions options;
@@ -94,12 +143,20 @@ struct StudioServer::Impl {
   JobQueue queue;
   httplib::Server http;
   int port = 0;
+  int listen_socket = -1;
+  std::atomic<size_t> open_streams{0};
 
   Impl(const ServeOptions& o, JobQueue::Runner runner)
       : options(o),
         uploads(upload_dir.path, UploadLimits{o.max_upload_bytes, o.max_pixels}),
         queue(o.output_dir, events, std::move(runner)) {
-    http.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+    http.new_task_queue = [] { return new httplib::ThreadPool(kMaxEventStreams + kRequestThreads); };
+    // Replaces httplib's SO_REUSEPORT, which would let a second studio share this port silently.
+    http.set_socket_options([this](int socket) {
+      int yes = 1;
+      ::setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+      listen_socket = socket;
+    });
     http.set_payload_max_length(o.max_upload_bytes);
     http.set_keep_alive_timeout(2);
     routes();
@@ -111,24 +168,32 @@ struct StudioServer::Impl {
     // custom header, which a cross-site form cannot send and a cross-site fetch may not without
     // the CORS permission this server never grants.
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      if (!options.allow_remote && !is_loopback_host(host_of(req.get_header_value("Host")))) {
-        send_error(res, 403, "this studio only answers on localhost");
+      if (!options.allow_remote && !is_local_host_header(req.get_header_value("Host"), port, options.host)) {
+        refuse_and_close(res, 403, "this studio only answers to localhost:" + std::to_string(port));
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      if (req.method != "GET" && req.method != "HEAD" && req.method != "POST") {
+        refuse_and_close(res, 405, "this studio only answers GET and POST");
         return httplib::Server::HandlerResponse::Handled;
       }
       if (req.method == "POST" && req.get_header_value("X-Impasto") != "1") {
-        send_error(res, 403, "missing X-Impasto header");
+        refuse_and_close(res, 403, "missing X-Impasto header");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      if (const auto [status, problem] = body_problem(req); status != 0) {
+        refuse_and_close(res, status, problem);
         return httplib::Server::HandlerResponse::Handled;
       }
       // httplib would parse such bodies as forms (and cap them at 8 KB); images come as raw bytes.
       const std::string type = req.get_header_value("Content-Type");
       if (type.rfind("application/x-www-form-urlencoded", 0) == 0 || type.rfind("multipart/", 0) == 0) {
-        send_error(res, 415, "send the image itself as the request body, not a form");
+        refuse_and_close(res, 415, "send the image itself as the request body, not a form");
         return httplib::Server::HandlerResponse::Handled;
       }
       return httplib::Server::HandlerResponse::Unhandled;
     });
     http.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
-      if (!res.body.empty()) return;  // a route already explained itself
+      if (!res.body.empty() || res.has_header("Connection")) return;  // a route already explained itself
       if (res.status == 413)
         send_error(res, 413, "the file is too large; the limit is " +
                                  std::to_string(options.max_upload_bytes >> 20) + " MB");
@@ -163,7 +228,8 @@ struct StudioServer::Impl {
                  {"models", available_models(options.model_dir)},
                  {"modes", {"stylize", "texture"}},
                  {"preserve_colors", {"luminance", "histogram"}},
-                 {"output_dir", fs::absolute(options.output_dir).string()}});
+                 {"output_dir", fs::absolute(options.output_dir).string()},
+                 {"event_streams", {{"open", open_streams.load()}, {"limit", kMaxEventStreams}}}});
     });
 
     http.Post("/api/images", [this](const httplib::Request& req, httplib::Response& res) {
@@ -215,20 +281,36 @@ struct StudioServer::Impl {
     });
 
     http.Get("/api/events", [this](const httplib::Request&, httplib::Response& res) {
+      auto slot = StreamSlot::take(open_streams);
+      if (!slot) {
+        res.set_header("Retry-After", "10");
+        return send_error(res, 503, "too many open studio pages (" + std::to_string(kMaxEventStreams) +
+                                        "); close some and reload this one");
+      }
       res.set_header("Cache-Control", "no-store");
-      auto last = std::make_shared<uint64_t>(events.last());
-      auto greeted = std::make_shared<bool>(false);
-      res.set_chunked_content_provider("text/event-stream", [this, last, greeted](size_t, httplib::DataSink& sink) {
-        auto write = [&](const std::string& text) { return sink.write(text.data(), text.size()); };
-        if (!*greeted) {
-          *greeted = true;
+      struct Stream {
+        uint64_t last;
+        bool greeted = false;
+        std::chrono::steady_clock::time_point last_write = std::chrono::steady_clock::now();
+      };
+      auto stream = std::make_shared<Stream>(Stream{events.last()});
+      res.set_chunked_content_provider("text/event-stream", [this, stream, slot](size_t, httplib::DataSink& sink) {
+        auto write = [&](const std::string& text) {
+          stream->last_write = std::chrono::steady_clock::now();
+          return sink.write(text.data(), text.size());
+        };
+        if (!stream->greeted) {
+          stream->greeted = true;
           return write("retry: 1000\n\n" + sse_frame("state", queue.snapshot()));
         }
-        const EventLog::Batch batch = events.wait(*last, kKeepAliveInterval);
+        const EventLog::Batch batch = events.wait(stream->last, kStreamSlice);
         if (batch.closed || !sink.is_writable()) return false;
-        *last = batch.last;
+        stream->last = batch.last;
         if (batch.missed) return write(sse_frame("state", queue.snapshot()));
-        if (batch.frames.empty()) return write(": keep-alive\n\n");
+        if (batch.frames.empty()) {
+          if (std::chrono::steady_clock::now() - stream->last_write < kKeepAliveInterval) return true;
+          return write(": keep-alive\n\n");
+        }
         std::string text;
         for (const auto& frame : batch.frames) text += frame;
         return write(text);
@@ -248,6 +330,8 @@ struct StudioServer::Impl {
 };
 
 StudioServer::StudioServer(const ServeOptions& options, JobQueue::Runner runner) {
+  if (options.port < 0 || options.port > 65535)
+    throw InputError("--port " + std::to_string(options.port) + " is not a TCP port (0 to 65535; 0: any free port)");
   if (!is_loopback_host(options.host) && !options.allow_remote)
     throw InputError("--host " + options.host +
                      " would let other machines use this studio; add --allow-remote if that is what you want");
@@ -267,6 +351,8 @@ int StudioServer::bind() {
   if (impl_->port <= 0)
     throw InputError("cannot listen on " + o.host + ":" + std::to_string(o.port) +
                      " (in use, or not an address of this machine); try another --port");
+  // listen() again on a listening socket only changes its backlog.
+  if (impl_->listen_socket >= 0) ::listen(impl_->listen_socket, kListenBacklog);
   return impl_->port;
 }
 

@@ -90,4 +90,15 @@ std::optional<ImageHeader> read_image_header(std::string_view b) {
   return bmp(b);
 }
 
+std::string incomplete_png(std::string_view bytes, int64_t width, int64_t height) {
+  const auto header = read_image_header(bytes);
+  if (!header || header->format != "PNG") return "it is not a PNG image";
+  if (header->width != width || header->height != height)
+    return "it is " + std::to_string(header->width) + "x" + std::to_string(header->height) + " pixels, not " +
+           std::to_string(width) + "x" + std::to_string(height);
+  static constexpr std::string_view iend("\0\0\0\0IEND\xAE\x42\x60\x82", 12);
+  if (bytes.size() < iend.size() || bytes.substr(bytes.size() - iend.size()) != iend) return "it is cut short";
+  return "";
+}
+
 }  // namespace impasto::server

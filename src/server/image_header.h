@@ -20,4 +20,8 @@ std::optional<std::string> sniff_format(std::string_view bytes);
 // The format and declared size; nullopt when the signature is unknown or the header is damaged.
 std::optional<ImageHeader> read_image_header(std::string_view bytes);
 
+// Why these bytes are not a complete PNG image of width x height, or "" when they are: checks the
+// signature, the declared size and the closing IEND chunk (a file cut short has none).
+std::string incomplete_png(std::string_view bytes, int64_t width, int64_t height);
+
 }  // namespace impasto::server

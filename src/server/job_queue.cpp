@@ -2,9 +2,12 @@
 
 #include <atomic>
 #include <ctime>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "impasto/errors.h"
+#include "server/image_header.h"
 
 namespace impasto::server {
 namespace fs = std::filesystem;
@@ -24,6 +27,15 @@ nlohmann::json losses(const IterationRecord& r) {
   for (const auto& [name, value] : r.losses) terms[name] = value;
   terms["total"] = r.total_loss;
   return terms;
+}
+
+// Why the runner's result file is not a whole PNG of the size it reported, or "".
+std::string unfinished_result(const fs::path& file, const RunResult& result) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return "it is missing";
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return incomplete_png(bytes.str(), result.output_width, result.output_height);
 }
 
 }  // namespace
@@ -60,12 +72,15 @@ JobQueue::JobQueue(fs::path output_dir, EventLog& events, Runner runner)
     : output_dir_(std::move(output_dir)),
       run_stamp_(local_time("%Y%m%d-%H%M%S")),
       events_(events),
-      runner_(std::move(runner)) {
+      runner_(std::move(runner)),
+      journal_(output_dir_) {
   std::error_code error;
   fs::create_directories(output_dir_, error);
   if (!fs::is_directory(output_dir_))
     throw InputError("cannot create the output directory '" + output_dir_.string() + "'" +
                      (error ? ": " + error.message() : ""));
+  remove_stale_temporaries(output_dir_);
+  restore(journal_.load());
   worker_ = std::thread([this] { work(); });
 }
 
@@ -172,7 +187,15 @@ void JobQueue::run(Job& job) {
   RunResult result;
   try {
     result = runner_(options, callbacks);
-    status = JobStatus::done;
+    // A runner that reports success over a file it did not finish writing must not make a
+    // `done` job that serves a broken image.
+    if (const std::string why = unfinished_result(options.output, result); why.empty()) {
+      status = JobStatus::done;
+    } else {
+      error = "the result could not be written completely (" + why + ")";
+      std::error_code ignored;
+      fs::remove(options.output, ignored);
+    }
   } catch (const RunCancelled&) {
     status = JobStatus::cancelled;
   } catch (const InputError& e) {
@@ -199,17 +222,68 @@ std::string JobQueue::result_name(int id) const {
   return name;
 }
 
-void JobQueue::publish_state() {
+nlohmann::json JobQueue::describe_all() const {
   nlohmann::json jobs = nlohmann::json::array();
   for (const auto& [id, job] : jobs_) jobs.push_back(describe(*job));
+  return jobs;
+}
+
+void JobQueue::publish_state() {
+  nlohmann::json jobs = describe_all();
+  journal_.save(jobs);
   events_.publish("state", {{"jobs", std::move(jobs)}});
+}
+
+// Jobs of an earlier server run on this output directory, from their descriptions in the journal.
+void JobQueue::restore(const nlohmann::json& records) {
+  for (const auto& record : records) try {
+    if (!record.is_object() || !record.contains("id") || !record["id"].is_number_integer()) continue;
+    const int64_t id = record["id"];
+    if (id <= 0 || id > 100'000'000 || jobs_.count(static_cast<int>(id))) continue;
+    auto job = std::make_unique<Job>();
+    job->id = static_cast<int>(id);
+    job->spec.title = record.value("title", "");
+    job->spec.options.model = record.value("model", "");
+    job->spec.options.size = record.value("size", 0);
+    job->spec.options.iterations = record.value("iterations", 0);
+    job->created = record.value("created", "");
+    job->iteration = record.value("iteration", 0);
+    job->planned = record.value("planned", 0);
+    job->error = record.value("error", "");
+    job->notes = record.value("notes", std::vector<std::string>{});
+    const std::string status = record.value("status", "");
+    if (status == "done") {
+      const auto result = record.value("result", nlohmann::json::object());
+      job->result = output_dir_ / fs::path(result.value("file", "")).filename();
+      job->width = result.value("width", 0);
+      job->height = result.value("height", 0);
+      const auto l = record.value("losses", nlohmann::json::object());
+      job->final = IterationRecord{job->iteration, l.value("content", 0.0), l.value("style", 0.0), l.value("tv", 0.0),
+                                   l.value("total", 0.0), record.value("seconds", 0.0)};
+      RunResult reported;
+      reported.output_width = job->width;
+      reported.output_height = job->height;
+      const std::string why = unfinished_result(job->result, reported);
+      job->status = why.empty() ? JobStatus::done : JobStatus::failed;
+      if (!why.empty()) job->error = "its result " + job->result.filename().string() + " is no longer whole: " + why;
+    } else if (status == "failed" || status == "cancelled") {
+      job->status = status == "failed" ? JobStatus::failed : JobStatus::cancelled;
+    } else {
+      job->status = JobStatus::failed;
+      job->error = "lost: the studio stopped while this job was " + (status.empty() ? "queued" : status) +
+                   "; submit it again";
+    }
+    next_id_ = std::max(next_id_, job->id + 1);
+    jobs_[job->id] = std::move(job);
+  } catch (const nlohmann::json::exception&) {
+    // a damaged record (edited by hand?) is left out
+  }
+  if (!jobs_.empty()) journal_.save(describe_all());
 }
 
 nlohmann::json JobQueue::snapshot() const {
   std::lock_guard lock(mutex_);
-  nlohmann::json jobs = nlohmann::json::array();
-  for (const auto& [id, job] : jobs_) jobs.push_back(describe(*job));
-  return {{"jobs", std::move(jobs)}};
+  return {{"jobs", describe_all()}};
 }
 
 nlohmann::json JobQueue::describe(const Job& job) const {

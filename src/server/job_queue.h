@@ -14,6 +14,7 @@
 
 #include "impasto/stylize.h"
 #include "server/event_log.h"
+#include "server/job_journal.h"
 
 namespace impasto::server {
 
@@ -29,7 +30,10 @@ const char* to_string(JobStatus status);
 // Runs submitted jobs one at a time, in order, on one worker thread. Every change is published to
 // the event log: "state" (the whole queue) when a job is added or changes status, "progress" after
 // each iteration and "preview" when a new preview image is ready. Finished images are written into
-// the output directory (atomically, by the runner) under names the queue chooses.
+// the output directory (atomically, by the runner) under names the queue chooses; a job is `done`
+// only once its file is there, whole. The list of jobs is kept in a journal in the output
+// directory: a queue started on it again lists the earlier results, and reports a job that was
+// queued or running when the last server stopped uncleanly as failed ("lost").
 class JobQueue {
  public:
   using Runner = std::function<RunResult(const Options&, const RunCallbacks&)>;
@@ -53,14 +57,17 @@ class JobQueue {
   struct Job;
   void work();
   void run(Job& job);
-  void publish_state();  // caller holds mutex_
+  void publish_state();  // caller holds mutex_; also records the jobs in the journal
   nlohmann::json describe(const Job& job) const;
+  nlohmann::json describe_all() const;  // caller holds mutex_
   std::string result_name(int id) const;
+  void restore(const nlohmann::json& records);
 
   const std::filesystem::path output_dir_;
   const std::string run_stamp_;  // start time of this server run, part of every result name
   EventLog& events_;
   Runner runner_;
+  JobJournal journal_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::map<int, std::unique_ptr<Job>> jobs_;

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "server/host_check.h"
 #include "server/job_queue.h"
 
 namespace impasto::server {
@@ -20,9 +21,6 @@ struct ServeOptions {
   std::string model_dir;            // as stylize --model-dir
   int threads = 0;                  // as stylize --threads
 };
-
-// True for 127.0.0.0/8, ::1 and "localhost".
-bool is_loopback_host(const std::string& host);
 
 // The studio: HTTP routes, the upload store and the job queue. Keeps httplib out of this header.
 class StudioServer {

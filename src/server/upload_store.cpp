@@ -43,7 +43,9 @@ void check_declared_size(const ImageHeader& header, const UploadLimits& limits) 
 
 UploadStore::UploadStore(std::filesystem::path directory, UploadLimits limits)
     : directory_(std::move(directory)), limits_(limits) {
-  std::filesystem::create_directories(directory_);
+  namespace fs = std::filesystem;
+  fs::create_directories(directory_);
+  fs::permissions(directory_, fs::perms::owner_all, fs::perm_options::replace);  // private to this user
 }
 
 StoredImage UploadStore::add(const std::string& bytes, const std::string& client_name) {
@@ -72,6 +74,8 @@ StoredImage UploadStore::add(const std::string& bytes, const std::string& client
   image.format = header->format;
   image.file = directory_ / (image.id + header->extension);
   write_file_atomically(image.file.string(), bytes);
+  std::filesystem::permissions(image.file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                               std::filesystem::perm_options::replace);
   std::lock_guard lock(mutex_);
   images_[image.id] = image;
   return image;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <atomic>
 #include <opencv2/imgcodecs.hpp>
 #include <thread>
 
@@ -16,6 +17,38 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+// A page's event stream: opened on construction, dropped (the connection shut) on destruction.
+class EventStreamClient {
+ public:
+  explicit EventStreamClient(int port) : http_("127.0.0.1", port) {
+    http_.set_read_timeout(60);
+    thread_ = std::thread([this] {
+      http_.Get(
+          "/api/events", [this](const httplib::Response& res) { return (status = res.status) == 200; },
+          [this](const char*, size_t) {
+            opened = true;
+            return true;
+          });
+    });
+  }
+  ~EventStreamClient() {
+    http_.stop();
+    thread_.join();
+  }
+  std::atomic<bool> opened{false};
+  std::atomic<int> status{0};
+
+ private:
+  httplib::Client http_;
+  std::thread thread_;
+};
+
+bool all_opened(const std::vector<std::unique_ptr<EventStreamClient>>& pages) {
+  for (const auto& page : pages)
+    if (!page->opened) return false;
+  return true;
+}
 
 class ServeHttp : public ::testing::Test {
  protected:
@@ -55,6 +88,10 @@ class ServeHttp : public ::testing::Test {
             {"iterations", iterations}};
   }
   json jobs() { return json::parse(client->Get("/api/jobs")->body)["jobs"]; }
+  int open_streams() {
+    auto res = client->Get("/api/config");
+    return res ? json::parse(res->body)["event_streams"].value("open", -1) : -1;
+  }
   static std::string error_of(const httplib::Result& res) {
     return res ? json::parse(res->body, nullptr, false).value("error", std::string("(no error field)")) : "no response";
   }
@@ -194,6 +231,25 @@ TEST_F(ServeHttp, RefusesForeignHostsAndCrossSitePosts) {
   EXPECT_EQ(form->status, 415);
 }
 
+// DNS rebinding: a page on attacker.example, whose name the attacker then points at 127.0.0.1,
+// sends its requests with its own name in Host. Only exact loopback names with the port pass.
+TEST_F(ServeHttp, RefusesHostNamesThatOnlyLookLocal) {
+  start();
+  const std::string p = ":" + std::to_string(port);
+  for (const std::string& host : std::vector<std::string>{"127.attacker.example" + p, "127.0.0.1.nip.io" + p,
+                                                          "localhost.attacker.example" + p, "127.0.0.1:1" + p, "localhost"}) {
+    auto res = client->Get("/api/jobs", {{"Host", host}});
+    ASSERT_TRUE(res) << host;
+    EXPECT_EQ(res->status, 403) << host;
+    EXPECT_EQ(error_of(res), "this studio only answers to localhost" + p) << host;
+  }
+  for (const std::string& host : std::vector<std::string>{"localhost" + p, "127.0.0.1" + p, "[::1]" + p}) {
+    auto res = client->Get("/api/jobs", {{"Host", host}});
+    ASSERT_TRUE(res) << host;
+    EXPECT_EQ(res->status, 200) << host;
+  }
+}
+
 TEST_F(ServeHttp, ListensOnlyOnLoopbackUnlessAllowed) {
   server::ServeOptions options;
   options.host = "0.0.0.0";
@@ -202,6 +258,133 @@ TEST_F(ServeHttp, ListensOnlyOnLoopbackUnlessAllowed) {
   EXPECT_TRUE(server::is_loopback_host("127.0.0.1"));
   EXPECT_TRUE(server::is_loopback_host("localhost"));
   EXPECT_FALSE(server::is_loopback_host("192.168.1.4"));
+  options.host = "127.attacker.example";
+  EXPECT_THROW(server::StudioServer{options}, InputError);
+  options.host = "127.0.0.1";
+  options.port = 99999;
+  try {
+    server::StudioServer refused(options);
+    ADD_FAILURE() << "port 99999 accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), "--port 99999 is not a TCP port (0 to 65535; 0: any free port)");
+  }
+}
+
+// httplib's default SO_REUSEPORT let a second studio share the port and take half the requests.
+TEST_F(ServeHttp, ASecondStudioCannotTakeTheSamePort) {
+  start();
+  server::ServeOptions options;
+  options.port = port;
+  options.output_dir = (dir / "second").string();
+  server::StudioServer second(options);
+  EXPECT_THROW(second.bind(), InputError);
+}
+
+// A chunked body has no declared length: httplib would buffer it whole, past any limit. It is
+// refused from its headers, before the body is read, and the connection is closed.
+TEST_F(ServeHttp, ChunkedAndCompressedUploadsAreRefusedBeforeTheirBody) {
+  server::ServeOptions options;
+  options.max_upload_bytes = 1 << 20;
+  start(options);
+  const std::string chunk(64 << 10, 'x');
+  size_t sent = 0;
+  auto res = client->Post(
+      "/api/images", {{"X-Impasto", "1"}},
+      [&](size_t, httplib::DataSink& sink) {
+        if (sent >= (size_t{256} << 20)) {
+          sink.done();
+          return true;
+        }
+        sent += chunk.size();
+        return sink.write(chunk.data(), chunk.size());
+      },
+      "image/png");
+  // The client may see the answer, or only the closed connection while it was still sending.
+  if (res) {
+    EXPECT_EQ(res->status, 411);
+    EXPECT_NE(error_of(res).find("Content-Length"), std::string::npos) << res->body;
+  }
+  EXPECT_LT(sent, size_t{64} << 20) << "the server went on reading a refused body";
+  httplib::Client again("127.0.0.1", port);
+  auto gzip = again.Post("/api/images", {{"X-Impasto", "1"}, {"Content-Encoding", "gzip"}}, std::string(100, 'x'),
+                         "image/png");
+  ASSERT_TRUE(gzip);
+  EXPECT_EQ(gzip->status, 415);
+  EXPECT_EQ(again.Post("/api/images", {{"X-Impasto", "1"}}, encoded_image(40, 40), "image/png")->status, 201);
+}
+
+// Each open page holds an event stream. Streams have their own places (32); one more page is
+// told why it is refused, and everything else is answered whatever the streams do.
+TEST_F(ServeHttp, OpenEventStreamsLeaveEveryOtherRequestAnswering) {
+  start();
+  std::vector<std::unique_ptr<EventStreamClient>> pages;
+  for (int i = 0; i < 32; ++i) pages.push_back(std::make_unique<EventStreamClient>(port));
+  ASSERT_TRUE(eventually([&] { return all_opened(pages); }, 60));
+  client->set_read_timeout(20);
+  auto config = client->Get("/api/config");
+  ASSERT_TRUE(config);
+  EXPECT_EQ(config->status, 200);
+  EXPECT_EQ(upload(encoded_image(40, 40))->status, 201);
+  std::vector<std::thread> callers;
+  std::atomic<int> answered{0};
+  for (int i = 0; i < 16; ++i)
+    callers.emplace_back([&] {
+      httplib::Client own("127.0.0.1", port);
+      own.set_read_timeout(20);
+      auto res = own.Get("/api/jobs");
+      answered += res && res->status == 200;
+    });
+  for (auto& caller : callers) caller.join();
+  EXPECT_EQ(answered, 16);
+
+  auto refused = client->Get("/api/events");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(error_of(refused), "too many open studio pages (32); close some and reload this one");
+  EXPECT_EQ(refused->get_header_value("Retry-After"), "10");
+
+  EXPECT_EQ(open_streams(), 32);
+  pages.pop_back();  // a closed tab gives its place back
+  EXPECT_TRUE(eventually([&] { return open_streams() == 31; }, 20));
+  pages.push_back(std::make_unique<EventStreamClient>(port));
+  EXPECT_TRUE(eventually([&] { return pages.back()->opened.load(); }, 20));
+}
+
+// Pages that connect and drop at once must not keep their places: after 100 of them every
+// stream is given back, and requests are answered throughout.
+TEST_F(ServeHttp, ManyEventClientsConnectingAndDroppingFreeTheirPlaces) {
+  start();
+  for (int round = 0; round < 10; ++round) {
+    ASSERT_TRUE(eventually([&] { return open_streams() <= 10; }, 20)) << "round " << round;
+    std::vector<std::unique_ptr<EventStreamClient>> pages;
+    for (int i = 0; i < 10; ++i) pages.push_back(std::make_unique<EventStreamClient>(port));
+    ASSERT_TRUE(eventually([&] { return all_opened(pages); }, 60)) << "round " << round;
+    ASSERT_EQ(client->Get("/api/jobs")->status, 200);
+  }  // each round's pages drop here
+  EXPECT_TRUE(eventually([&] { return open_streams() == 0; }, 20)) << open_streams();
+  std::vector<std::unique_ptr<EventStreamClient>> pages;
+  for (int i = 0; i < 32; ++i) pages.push_back(std::make_unique<EventStreamClient>(port));
+  EXPECT_TRUE(eventually([&] { return all_opened(pages); }, 60));
+}
+
+// 50 uploads at once: none is reset by a full listen queue or refused.
+TEST_F(ServeHttp, ABurstOfConcurrentUploadsIsAllAccepted) {
+  start();
+  const std::string image = encoded_image(100, 100);
+  std::atomic<int> accepted{0}, ready{0};
+  std::vector<std::thread> uploaders;
+  for (int i = 0; i < 50; ++i)
+    uploaders.emplace_back([&] {
+      httplib::Client own("127.0.0.1", port);
+      own.set_read_timeout(60);
+      own.set_connection_timeout(60);
+      ++ready;
+      while (ready < 50) std::this_thread::yield();
+      auto res = own.Post("/api/images", {{"X-Impasto", "1"}}, image, "image/png");
+      accepted += res && res->status == 201;
+    });
+  for (auto& uploader : uploaders) uploader.join();
+  EXPECT_EQ(accepted, 50);
 }
 
 TEST_F(ServeHttp, BadJobRequestsAreExplained) {
@@ -249,8 +432,10 @@ TEST_F(ServeHttp, AJobStreamsProgressAndPreviewsAndItsResultCanBeDownloaded) {
   cv::Mat image = cv::imdecode(std::vector<uchar>(download->body.begin(), download->body.end()), cv::IMREAD_COLOR);
   EXPECT_EQ(image.cols, 64);
   EXPECT_EQ(image.rows, 32);
-  const auto written = fs::directory_iterator(dir / "results")->path();
-  EXPECT_EQ(written.filename().string(), json::parse(client->Get("/api/jobs")->body)["jobs"][0]["result"]["file"]);
+  std::vector<std::string> images;
+  for (const auto& entry : fs::directory_iterator(dir / "results"))
+    if (entry.path().extension() == ".png") images.push_back(entry.path().filename().string());
+  EXPECT_EQ(images, std::vector<std::string>{json::parse(client->Get("/api/jobs")->body)["jobs"][0]["result"]["file"]});
 }
 
 TEST_F(ServeHttp, CancellingARunningJobOverHttp) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
@@ -14,6 +16,19 @@ namespace {
 namespace fs = std::filesystem;
 using server::JobQueue;
 using server::JobSpec;
+
+size_t images_in(const fs::path& dir) {
+  size_t count = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) count += entry.path().extension() == ".png";
+  return count;
+}
+
+std::vector<std::string> names_in(const fs::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir)) names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
 
 class ServeQueue : public ::testing::Test {
  protected:
@@ -83,7 +98,7 @@ TEST_F(ServeQueue, CancelsQueuedAndRunningJobsWithoutWritingAnything) {
   EXPECT_FALSE(queue.cancel(99));
   EXPECT_EQ(runner.runs, 1);
   EXPECT_FALSE(queue.result_file(running));
-  EXPECT_TRUE(fs::is_empty(dir / "results"));
+  EXPECT_EQ(images_in(dir / "results"), 0u);
 }
 
 TEST_F(ServeQueue, AFailedJobKeepsItsMessageAndTheNextJobStillRuns) {
@@ -114,6 +129,96 @@ TEST_F(ServeQueue, PublishesStateProgressAndPreviewEvents) {
   EXPECT_NE(all.find("\"status\":\"running\""), std::string::npos);
   EXPECT_NE(all.rfind("\"status\":\"done\""), std::string::npos);
   EXPECT_EQ(status_of(id)["preview_count"], 3);
+}
+
+// The runner's write failed (a full disk): the job fails with the reason, and nothing is served.
+TEST_F(ServeQueue, AResultThatCouldNotBeWrittenFailsTheJob) {
+  server::EventLog log;
+  JobQueue failing(dir / "full", log, [](const Options& o, const RunCallbacks&) -> RunResult {
+    throw InputError("cannot write '" + o.output + "': No space left on device");
+  });
+  JobSpec spec = job();
+  const int id = failing.submit(spec);
+  ASSERT_TRUE(eventually([&] { return failing.snapshot()["jobs"][0]["status"] == "failed"; }));
+  const auto j = failing.snapshot()["jobs"][0];
+  EXPECT_NE(j["error"].get<std::string>().find("No space left on device"), std::string::npos) << j;
+  EXPECT_FALSE(failing.result_file(id));
+  EXPECT_EQ(images_in(dir / "full"), 0u);
+}
+
+// A runner that says it wrote the image when the file is cut short (an unchecked final flush on a
+// full disk) must not make a `done` job that serves the broken file.
+TEST_F(ServeQueue, AResultFileCutShortIsNeverDone) {
+  server::EventLog log;
+  JobQueue lying(dir / "cut", log, [](const Options& o, const RunCallbacks&) {
+    std::vector<uchar> png;
+    cv::imencode(".png", cv::Mat(32, 64, CV_8UC3, cv::Scalar(10, 200, 30)), png);
+    write_bytes(o.output, std::string(png.begin(), png.begin() + static_cast<long>(png.size()) - 20));
+    RunResult result;
+    result.output_width = 64;
+    result.output_height = 32;
+    return result;
+  });
+  const int id = lying.submit(job());
+  ASSERT_TRUE(eventually([&] { return lying.snapshot()["jobs"][0]["status"] == "failed"; }));
+  EXPECT_EQ(lying.snapshot()["jobs"][0]["error"], "the result could not be written completely (it is cut short)");
+  EXPECT_FALSE(lying.result_file(id));
+  EXPECT_EQ(images_in(dir / "cut"), 0u);
+}
+
+// What a restarted studio finds after the last one was killed (kill -9) with one job done, one
+// running and one queued, and an atomic write interrupted: the result is listed again, the other
+// two are reported lost, the temporary is gone, and new jobs get new numbers.
+TEST_F(ServeQueue, ARestartListsEarlierResultsAndReportsLostJobs) {
+  const fs::path out = dir / "restart";
+  int done_id;
+  std::string done_file;
+  {
+    server::EventLog log;
+    JobQueue first(out, log, [this](const Options& o, const RunCallbacks& c) { return runner(o, c); });
+    done_id = first.submit(job());
+    ASSERT_TRUE(eventually([&] { return first.snapshot()["jobs"][0]["status"] == "done"; }));
+    done_file = first.result_file(done_id)->filename().string();
+  }
+  // Edit the journal as a killed server leaves it: two more jobs, queued and running.
+  const fs::path journal = out / ".impasto-studio-jobs.json";
+  std::ifstream in(journal);
+  nlohmann::json recorded = nlohmann::json::parse(in);
+  in.close();
+  nlohmann::json running = recorded["jobs"][0], queued = recorded["jobs"][0];
+  running["id"] = 2;
+  running["status"] = "running";
+  running.erase("result");
+  queued["id"] = 3;
+  queued["status"] = "queued";
+  queued.erase("result");
+  recorded["jobs"].push_back(running);
+  recorded["jobs"].push_back(queued);
+  write_bytes(journal, recorded.dump());
+  write_bytes(out / (".impasto-20260101-000000-2.tmp999999999.png"), "half a png");  // no such process
+
+  server::EventLog log;
+  JobQueue second(out, log, [this](const Options& o, const RunCallbacks& c) { return runner(o, c); });
+  const auto jobs = second.snapshot()["jobs"];
+  ASSERT_EQ(jobs.size(), 3u) << jobs;
+  EXPECT_EQ(jobs[0]["status"], "done");
+  EXPECT_EQ(jobs[0]["result"]["file"], done_file);
+  ASSERT_TRUE(second.result_file(done_id));
+  EXPECT_EQ(cv::imread(second.result_file(done_id)->string()).cols, 64);
+  EXPECT_EQ(jobs[1]["status"], "failed");
+  EXPECT_EQ(jobs[1]["error"], "lost: the studio stopped while this job was running; submit it again");
+  EXPECT_EQ(jobs[2]["error"], "lost: the studio stopped while this job was queued; submit it again");
+  EXPECT_EQ(names_in(out), (std::vector<std::string>{".impasto-studio-jobs.json", done_file}));
+  EXPECT_EQ(second.submit(job()), 4);
+  ASSERT_TRUE(eventually([&] { return second.result_file(4).has_value(); }));
+
+  // A result deleted by hand is not served.
+  fs::remove(out / done_file);
+  server::EventLog log3;
+  JobQueue third(out, log3, [this](const Options& o, const RunCallbacks& c) { return runner(o, c); });
+  EXPECT_FALSE(third.result_file(done_id));
+  EXPECT_EQ(third.snapshot()["jobs"][0]["status"], "failed");
+  EXPECT_TRUE(third.result_file(4));
 }
 
 }  // namespace

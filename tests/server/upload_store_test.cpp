@@ -70,5 +70,14 @@ TEST(ServeUploads, DisplayNamesAreFileNamesOnly) {
   EXPECT_EQ(server::display_name(std::string(200, 'x')).size(), 80u);
 }
 
+// The README says uploads are private: only their owner may list or read them.
+TEST(ServeUploads, TheFolderAndItsFilesArePrivate) {
+  TempDir dir;
+  UploadStore store(dir / "uploads", {});
+  const auto image = store.add(encoded_image(40, 30), "photo.png");
+  EXPECT_EQ(fs::status(dir / "uploads").permissions() & fs::perms::all, fs::perms::owner_all);
+  EXPECT_EQ(fs::status(image.file).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+}
+
 }  // namespace
 }  // namespace impasto::testing
