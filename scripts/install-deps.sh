@@ -9,6 +9,7 @@ packages=(
   libcpp-httplib-dev
   chromium
   opencv-doc
+  libjpeg62-turbo-dev libpng-dev libwebp-dev
 )
 missing=()
 command -v npm > /dev/null || packages+=(npm)  # fetches ResNet-50; machines with Node.js already have it
