@@ -13,6 +13,7 @@
 #include "image/colour_preservation.h"
 #include "image/image_io.h"
 #include "impasto/errors.h"
+#include "io/output_paths.h"
 #include "nets/model_locator.h"
 #include "nets/network.h"
 #include "nets/partial_weights.h"
@@ -66,8 +67,7 @@ int64_t peak_memory_bytes() {
 
 RunResult stylize(const Options& options, const RunCallbacks& callbacks) {
   validate(options);
-  check_writable_image_path(options.output);
-  if (!options.animate.empty()) check_animation_path(options.animate);
+  check_output_paths(options);
   prepare_cpu_runtime(options.threads);
   const torch::Device device = parse_device(options.device);
   const NetworkSpec& spec = network_spec(options.model);
