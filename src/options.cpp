@@ -1,9 +1,13 @@
 #include "impasto/options.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "impasto/errors.h"
+#include "nets/network_spec.h"
 #include "options_controls.h"
 #include "transfer/schedule.h"
 #include "weights/input_convention.h"
@@ -53,15 +57,55 @@ void to_json(nlohmann::json& j, const Options& o) {
                      {"animate_every", o.animate_every}};
 }
 
+namespace {
+
+// NaN passes every `x >= 0` test by failing none of them, and Inf runs to a black image: each real
+// option must be a finite number.
+std::string number_text(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", value);
+  return text;
+}
+
+void require_finite(double value, const std::string& option) {
+  if (!std::isfinite(value)) throw InputError(option + " must be a finite number, got " + number_text(value));
+}
+
+// The weights in "layer:weight,..." lists (parse_layer_weights reads them once the network is known).
+void require_finite_layer_weights(const std::string& list, const std::string& option) {
+  for (const std::string& entry : layer_list_entries(list)) {
+    const auto colon = entry.find(':');
+    if (colon == std::string::npos) continue;
+    const std::string number = entry.substr(colon + 1);
+    char* end = nullptr;
+    const double weight = std::strtod(number.c_str(), &end);
+    if (end != number.c_str() && !std::isfinite(weight))
+      throw InputError(option + ": weight '" + number + "' of layer " + entry_layer(entry) + " is not a finite number");
+  }
+}
+
+}  // namespace
+
 void validate(const Options& o) {
   auto require = [](bool ok, const std::string& message) {
     if (!ok) throw InputError(message);
   };
+  require_finite(o.style_scale, "--style-scale");
+  for (double w : o.style_blend) require_finite(w, "--style-blend");
+  require_finite(o.content_weight, "--content-weight");
+  require_finite(o.style_weight, "--style-weight");
+  require_finite(o.tv_weight, "--tv-weight");
+  require_finite(o.learning_rate, "--learning-rate");
+  require_finite(o.tolerance, "--tolerance");
+  require_finite_layer_weights(o.content_layers, "--content-layers");
+  require_finite_layer_weights(o.style_layers, "--style-layers");
   require(!o.styles.empty(), "at least one --style image is required");
   require(o.size > 0, "--size must be a positive number of pixels, got " + std::to_string(o.size));
   require(o.size <= 16384, "--size " + std::to_string(o.size) + " is too large (at most 16384)");
   require(o.iterations >= 0, "--iterations must not be negative");
   require(o.style_scale > 0, "--style-scale must be positive");
+  require(o.style_scale * o.size <= 16384, "--style-scale " + number_text(o.style_scale) + " makes style images of " +
+                                               number_text(o.style_scale * o.size) + " pixels (at most 16384)");
   require(o.style_blend.empty() || o.style_blend.size() == o.styles.size(),
           "--style-blend has " + std::to_string(o.style_blend.size()) + " weights for " +
               std::to_string(o.styles.size()) + " styles");

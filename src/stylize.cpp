@@ -7,6 +7,7 @@
 
 #include "image/animation.h"
 #include "image/image_io.h"
+#include "io/output_paths.h"
 #include "report/loss_breakdown.h"
 #include "run/image_run.h"
 #include "run/run_plan.h"
@@ -22,8 +23,7 @@ int64_t peak_memory_bytes() {
 
 RunResult stylize(const Options& options, const RunCallbacks& callbacks) {
   validate(options);
-  check_writable_image_path(options.output);
-  if (!options.animate.empty()) check_animation_path(options.animate);
+  check_output_paths(options);
   prepare_cpu_runtime(options.threads);
   RunPlan plan = plan_run(options);
   const std::unique_ptr<Network> network = build_network(plan);

@@ -16,6 +16,7 @@
 #include "impasto/errors.h"
 #include "impasto/estimate.h"
 #include "impasto/stylize.h"
+#include "io/output_paths.h"
 #include "models/model_manager.h"
 
 namespace {
@@ -123,9 +124,11 @@ int main(int argc, char** argv) {
   std::string bench_json_path;
   CLI::App* bench = app.add_subcommand("bench", "time one iteration of each network; compare with sgemm");
   bench->add_option("--networks", bench_options.networks, "networks to time (default: all)")->delimiter(',');
-  bench->add_option("--sizes", bench_options.sizes, "image sizes")->delimiter(',')->capture_default_str();
-  bench->add_option("--iterations", bench_options.iterations, "timed iterations per case")->capture_default_str();
-  bench->add_option("--threads", bench_options.threads, "CPU threads (0: all cores)");
+  bench->add_option("--sizes", bench_options.sizes, "image sizes")->delimiter(',')->capture_default_str()
+      ->check(CLI::Range(32, 16384).description("a size from 32 to 16384 pixels"));
+  bench->add_option("--iterations", bench_options.iterations, "timed iterations per case")->capture_default_str()
+      ->check(CLI::Range(1, 100000).description("at least 1"));
+  bench->add_option("--threads", bench_options.threads, "CPU threads (0: all cores)")->check(CLI::NonNegativeNumber);
   bench->add_option("--model-dir", bench_options.model_dir, "directory holding downloaded models");
   bench->add_option("--device", bench_options.device, "cpu or cuda")->capture_default_str();
   bench->add_option("--profile", bench_options.profile_top,
@@ -178,6 +181,7 @@ int main(int argc, char** argv) {
     if (serve->parsed()) return impasto::server::serve(serve_options);
     if (batch.parsed()) return batch.run();
     if (bench->parsed()) {
+      if (!bench_json_path.empty() && bench_json_path != "-") impasto::check_writable_file(bench_json_path, "--json");
       const auto rows = impasto::run_bench(bench_options);
       std::cout << impasto::bench_table(rows);
       const std::string json = impasto::bench_json(rows).dump(2) + "\n";

@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
+#include <sstream>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 #include <torch/torch.h>
@@ -22,34 +22,12 @@ std::string extension_of(const std::string& path) {
   return extension;
 }
 
-fs::path temporary_for(const std::string& path) {
-  const fs::path p(path);
-  return p.parent_path() / ("." + p.stem().string() + ".tmp" + std::to_string(::getpid()) + p.extension().string());
-}
-
-void move_into_place(const fs::path& temporary, const std::string& path) {
-  std::error_code error;
-  fs::rename(temporary, path, error);
-  if (error) {
-    fs::remove(temporary, error);
-    throw InputError("cannot write '" + path + "': " + error.message());
-  }
-}
-
+// Frames are encoded in memory (a few MB) and the whole file written with write_file_atomically.
 class GifWriter : public AnimationWriter {
  public:
   GifWriter(const std::string& path, int64_t width, int64_t height, double fps)
-      : path_(path), temporary_(temporary_for(path)), out_(temporary_, std::ios::binary),
-        encoder_(out_, static_cast<int>(width), static_cast<int>(height), std::max(2, static_cast<int>(std::lround(100 / fps)))) {
-    if (!out_) throw InputError("cannot write '" + path + "'");
-  }
-  ~GifWriter() override {
-    if (!finished_) {
-      out_.close();
-      std::error_code error;
-      fs::remove(temporary_, error);
-    }
-  }
+      : path_(path),
+        encoder_(out_, static_cast<int>(width), static_cast<int>(height), std::max(2, static_cast<int>(std::lround(100 / fps)))) {}
   void add(const torch::Tensor& image) override {
     const torch::Tensor bytes = pixel_values(image);
     const uint8_t* data = bytes.data_ptr<uint8_t>();
@@ -57,25 +35,20 @@ class GifWriter : public AnimationWriter {
   }
   void finish() override {
     encoder_.finish();
-    out_.close();
-    if (!out_) throw InputError("cannot write '" + path_ + "'");
-    finished_ = true;
-    move_into_place(temporary_, path_);
+    write_file_atomically(path_, out_.str());
   }
 
  private:
   std::string path_;
-  fs::path temporary_;
-  std::ofstream out_;
+  std::ostringstream out_;
   GifEncoder encoder_;
-  bool finished_ = false;
 };
 
 // H.264 and the usual 4:2:0 pixel format need even sizes: an odd last row or column is dropped.
 class Mp4Writer : public AnimationWriter {
  public:
   Mp4Writer(const std::string& path, int64_t width, int64_t height, double fps)
-      : path_(path), temporary_(temporary_for(path)), size_(static_cast<int>(width & ~1), static_cast<int>(height & ~1)) {
+      : path_(path), temporary_(temporary_sibling(path)), size_(static_cast<int>(width & ~1), static_cast<int>(height & ~1)) {
     if (size_.width < 2 || size_.height < 2) throw InputError("--animate: the image is too small for an mp4");
     for (const char* codec : {"avc1", "mp4v"}) {
       writer_.open(temporary_.string(), cv::CAP_FFMPEG, cv::VideoWriter::fourcc(codec[0], codec[1], codec[2], codec[3]),
@@ -101,7 +74,7 @@ class Mp4Writer : public AnimationWriter {
   void finish() override {
     writer_.release();
     finished_ = true;
-    move_into_place(temporary_, path_);
+    commit_file(temporary_.string(), path_);  // OpenCV reports no write error: an empty file is one
   }
 
  private:

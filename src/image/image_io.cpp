@@ -7,10 +7,13 @@
 #include <cstdio>
 
 #include <filesystem>
+#include <iterator>
+#include <limits>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "image/image_check.h"
 #include "impasto/errors.h"
 
 namespace impasto {
@@ -60,14 +63,15 @@ cv::Mat to_mat(const torch::Tensor& image, int bit_depth = 8) {
 
 // libjpeg and libpng print warnings about damaged files straight to stderr; the caller reports
 // the problem in its own one-line error instead.
-cv::Mat decode_quietly(const std::string& path) {
+cv::Mat decode_quietly(const std::string& bytes) {
   std::fflush(stderr);
   const int saved = ::dup(STDERR_FILENO);
   const int null = ::open("/dev/null", O_WRONLY);
   if (saved >= 0 && null >= 0) ::dup2(null, STDERR_FILENO);
   cv::Mat image;
   try {
-    image = cv::imread(path, cv::IMREAD_COLOR);
+    image = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, const_cast<char*>(bytes.data())),
+                         cv::IMREAD_COLOR);
   } catch (const cv::Exception&) {
     image = cv::Mat();
   }
@@ -79,22 +83,26 @@ cv::Mat decode_quietly(const std::string& path) {
   return image;
 }
 
-fs::path temporary_sibling(const fs::path& path) {
-  // Keep the extension: OpenCV chooses the encoder from it.
-  return path.parent_path() / ("." + path.stem().string() + ".tmp" + std::to_string(::getpid()) +
-                               path.extension().string());
-}
-
 }  // namespace
 
 torch::Tensor load_image(const std::string& path, const std::string& role) {
+  const std::string what = role + " '" + path + "'";
   std::error_code error;
-  if (!fs::exists(path, error)) throw InputError("cannot read " + role + " '" + path + "': no such file");
-  if (fs::is_directory(path, error)) throw InputError("cannot read " + role + " '" + path + "': it is a directory");
-  std::ifstream probe(path, std::ios::binary);
-  if (!probe) throw InputError("cannot read " + role + " '" + path + "': permission denied or unreadable");
-  cv::Mat bgr = decode_quietly(path);
-  if (bgr.empty()) throw InputError("cannot decode " + role + " '" + path + "': not a valid image file");
+  const auto status = fs::status(path, error);
+  if (!fs::exists(status)) throw InputError("cannot read " + what + ": no such file");
+  if (fs::is_directory(status)) throw InputError("cannot read " + what + ": it is a directory");
+  // A FIFO or device would block the read (or never end): only plain files are images.
+  if (!fs::is_regular_file(status)) throw InputError("cannot read " + what + ": not a regular file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError("cannot read " + what + ": permission denied or unreadable");
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw InputError("cannot read " + what + ": read error");
+  if (bytes.empty()) throw InputError("cannot decode " + what + ": the file is empty");
+  if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
+    throw InputError("cannot decode " + what + ": the file is larger than 2 GB");
+  if (const auto damage = image_damage(bytes)) throw InputError("cannot decode " + what + ": damaged file (" + *damage + ")");
+  cv::Mat bgr = decode_quietly(bytes);
+  if (bgr.empty()) throw InputError("cannot decode " + what + ": not a valid image file");
   return from_mat(bgr);
 }
 
@@ -130,42 +138,21 @@ void check_writable_image_path(const std::string& path) {
 }
 
 void save_image(const torch::Tensor& image, const std::string& path, int bit_depth) {
-  const fs::path temporary = temporary_sibling(path);
-  bool written = false;
+  std::vector<uchar> bytes;
+  bool encoded = false;
   try {
-    written = cv::imwrite(temporary.string(), to_mat(image, bit_depth));
-  } catch (const cv::Exception& e) {
-    written = false;
+    encoded = cv::imencode(fs::path(path).extension().string(), to_mat(image, bit_depth), bytes);
+  } catch (const cv::Exception&) {
+    encoded = false;
   }
-  std::error_code error;
-  if (!written) {
-    fs::remove(temporary, error);
-    throw InputError("cannot write '" + path + "'");
-  }
-  fs::rename(temporary, path, error);
-  if (error) {
-    fs::remove(temporary, error);
-    throw InputError("cannot write '" + path + "': " + error.message());
-  }
+  if (!encoded) throw InputError("cannot write '" + path + "': the image cannot be encoded in this format");
+  write_file_atomically(path, std::string(bytes.begin(), bytes.end()));
 }
 
 std::string encode_png(const torch::Tensor& image) {
   std::vector<uchar> bytes;
   cv::imencode(".png", to_mat(image), bytes);
   return std::string(bytes.begin(), bytes.end());
-}
-
-void write_file_atomically(const std::string& path, const std::string& text) {
-  const fs::path temporary = fs::path(path).parent_path() /
-                             ("." + fs::path(path).filename().string() + ".tmp" + std::to_string(::getpid()));
-  {
-    std::ofstream out(temporary, std::ios::binary);
-    out << text;
-    if (!out.flush()) throw InputError("cannot write '" + path + "'");
-  }
-  std::error_code error;
-  fs::rename(temporary, path, error);
-  if (error) throw InputError("cannot write '" + path + "': " + error.message());
 }
 
 }  // namespace impasto

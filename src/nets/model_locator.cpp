@@ -27,7 +27,11 @@ std::vector<fs::path> model_directories(const std::string& explicit_dir) {
 fs::path locate_weights(const NetworkSpec& spec, const std::string& model_file, const std::string& model_dir) {
   std::error_code error;
   if (!model_file.empty()) {
-    if (!fs::exists(model_file, error)) throw InputError("cannot open weights file '" + model_file + "': no such file");
+    const auto status = fs::status(model_file, error);
+    if (!fs::exists(status)) throw InputError("cannot open weights file '" + model_file + "': no such file");
+    // A FIFO or device would block the read forever: a model is a file or a directory.
+    if (!fs::is_regular_file(status) && !fs::is_directory(status))
+      throw InputError("cannot open weights file '" + model_file + "': not a regular file or directory");
     return model_file;
   }
   std::string searched;

@@ -4,6 +4,9 @@
 
 #include <cmath>
 #include <memory>
+#include <string>
+
+#include "impasto/errors.h"
 
 namespace impasto {
 
@@ -41,6 +44,20 @@ int optimize(torch::Tensor& image, const OptimizerConfig& config, const Evaluate
       image.clamp_(0, 1);
     }
     ++iteration;
+    // Extreme weights (or weights of a damaged file) make the loss overflow: stop before anything
+    // of it is shown or written.
+    bool finite_image = true;
+    {
+      torch::NoGradGuard no_grad;
+      finite_image = torch::isfinite(image).all().item<bool>();
+    }
+    if (!std::isfinite(losses.total) || !finite_image) {
+      const char* what = std::isnan(losses.total)      ? "the loss became NaN"
+                         : std::isinf(losses.total)    ? "the loss became infinite"
+                                                       : "the image became NaN or infinite";
+      throw InputError(std::string(what) + " at iteration " + std::to_string(iteration) +
+                       " (loss weights or learning rate too large?); stopped, the output was not written");
+    }
     if (!on_iteration(iteration, losses, image)) break;
     if (config.tolerance > 0 && std::isfinite(previous_total)) {
       const double change = std::abs(previous_total - losses.total) / std::max(std::abs(previous_total), 1e-12);

@@ -15,15 +15,21 @@ namespace fs = std::filesystem;
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "raw Caffe blobs are read as little-endian floats");
 
 // The whole file as a float32 tensor of this shape; its size must match exactly.
+// The whole file as a float32 tensor of this shape; its size must match exactly (checked before
+// anything is allocated: the shape comes from the prototxt).
 torch::Tensor read_raw_floats(const fs::path& file, const std::vector<int64_t>& shape) {
   std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) throw InputError("Caffe weight file " + file.string() + " is missing or not a regular file");
   const uint64_t actual = fs::file_size(file, ec);
   if (ec) throw InputError("Caffe weight file " + file.string() + " is missing or unreadable");
-  torch::Tensor t = torch::empty(shape, torch::kFloat32);
-  const uint64_t expected = static_cast<uint64_t>(t.numel()) * sizeof(float);
+  uint64_t expected = sizeof(float);
+  for (int64_t d : shape)
+    if (d < 0 || __builtin_mul_overflow(expected, static_cast<uint64_t>(d), &expected))
+      throw InputError("Caffe weight file " + file.string() + ": invalid shape " + shape_text(shape));
   if (actual != expected)
     throw InputError("Caffe weight file " + file.string() + " has " + std::to_string(actual) + " bytes, expected " +
                      std::to_string(expected) + " for float32 " + shape_text(shape));
+  torch::Tensor t = torch::empty(shape, torch::kFloat32);
   std::ifstream in(file, std::ios::binary);
   if (!in.read(static_cast<char*>(t.data_ptr()), static_cast<std::streamsize>(expected)))
     throw InputError("cannot read Caffe weight file " + file.string());

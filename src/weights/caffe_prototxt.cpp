@@ -2,6 +2,7 @@
 
 #include <impasto/errors.h>
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -27,6 +28,9 @@ const std::map<std::string, std::string>& legacy_types() {
   return types;
 }
 
+constexpr int64_t kMaxChannels = 1 << 16;  // channels, groups and input dimensions
+constexpr int64_t kMaxExtent = 1024;       // kernel sizes, strides, dilations, paddings, LRN sizes
+
 class Reader {
  public:
   explicit Reader(std::string where) : where_(std::move(where)) {}
@@ -35,7 +39,7 @@ class Reader {
     CaffeNet net;
     if (auto f = root.first("name")) net.name = f->value;
     if (auto f = root.first("input")) net.input = f->value;
-    for (auto f : root.all("input_dim")) net.input_shape.push_back(integer(*f));
+    for (auto f : root.all("input_dim")) net.input_shape.push_back(bounded(*f, 1, kMaxChannels));
     if (auto shape = root.first("input_shape")) net.input_shape = dims(*shape);
     for (const auto& f : root.fields) {
       if (f.name != "layer" && f.name != "layers") continue;
@@ -66,7 +70,24 @@ class Reader {
     fail(f, "'" + f.name + "' must be an integer, got '" + f.value + "'");
   }
 
-  int small_integer(const TextField& f) const { return static_cast<int>(integer(f)); }
+  // Sizes are checked against sane bounds here, before anything is allocated from them: no network
+  // has a million output channels or a kernel wider than an image.
+  int bounded(const TextField& f, int64_t low, int64_t high) const {
+    const int64_t v = integer(f);
+    if (v < low || v > high)
+      fail(f, "'" + f.name + "' must be between " + std::to_string(low) + " and " + std::to_string(high) + ", got " +
+                  std::to_string(v));
+    return static_cast<int>(v);
+  }
+  int channels(const TextField& f) const { return bounded(f, 1, kMaxChannels); }
+  int extent(const TextField& f) const { return bounded(f, 1, kMaxExtent); }
+  int padding(const TextField& f) const { return bounded(f, 0, kMaxExtent); }
+
+  double finite_real(const TextField& f) const {
+    const double v = real(f);
+    if (!std::isfinite(v)) fail(f, "'" + f.name + "' must be a finite number, got '" + f.value + "'");
+    return v;
+  }
 
   double real(const TextField& f) const {
     std::istringstream in(f.value);
@@ -85,30 +106,31 @@ class Reader {
   std::vector<int64_t> dims(const TextField& shape) const {
     if (!shape.is_message) fail(shape, "'" + shape.name + "' must be a block { dim: ... }");
     std::vector<int64_t> out;
-    for (auto d : shape.message.all("dim")) out.push_back(integer(*d));
+    for (auto d : shape.message.all("dim")) out.push_back(bounded(*d, 1, kMaxChannels));
     return out;
   }
 
   // A size given as `single: n` (both axes; a repeated `single` is h then w) or `prefix_h`/`prefix_w`.
-  void size_pair(const TextMessage& m, const std::string& single, const std::string& prefix, int& h, int& w) const {
+  void size_pair(const TextMessage& m, const std::string& single, const std::string& prefix, int& h, int& w,
+                 int (Reader::*read)(const TextField&) const) const {
     const auto values = m.all(single);
-    if (values.size() == 1) h = w = small_integer(*values[0]);
+    if (values.size() == 1) h = w = (this->*read)(*values[0]);
     if (values.size() >= 2) {
-      h = small_integer(*values[0]);
-      w = small_integer(*values[1]);
+      h = (this->*read)(*values[0]);
+      w = (this->*read)(*values[1]);
     }
-    if (auto f = m.first(prefix + "_h")) h = small_integer(*f);
-    if (auto f = m.first(prefix + "_w")) w = small_integer(*f);
+    if (auto f = m.first(prefix + "_h")) h = (this->*read)(*f);
+    if (auto f = m.first(prefix + "_w")) w = (this->*read)(*f);
   }
 
   CaffeConvolution convolution(const TextMessage& m) const {
     CaffeConvolution c;
-    if (auto f = m.first("num_output")) c.num_output = small_integer(*f);
-    size_pair(m, "kernel_size", "kernel", c.kernel_h, c.kernel_w);
-    size_pair(m, "stride", "stride", c.stride_h, c.stride_w);
-    size_pair(m, "pad", "pad", c.pad_h, c.pad_w);
-    if (auto f = m.first("dilation")) c.dilation = small_integer(*f);
-    if (auto f = m.first("group")) c.group = small_integer(*f);
+    if (auto f = m.first("num_output")) c.num_output = channels(*f);
+    size_pair(m, "kernel_size", "kernel", c.kernel_h, c.kernel_w, &Reader::extent);
+    size_pair(m, "stride", "stride", c.stride_h, c.stride_w, &Reader::extent);
+    size_pair(m, "pad", "pad", c.pad_h, c.pad_w, &Reader::padding);
+    if (auto f = m.first("dilation")) c.dilation = extent(*f);
+    if (auto f = m.first("group")) c.group = channels(*f);
     if (auto f = m.first("bias_term")) c.bias_term = boolean(*f);
     return c;
   }
@@ -116,19 +138,19 @@ class Reader {
   CaffePooling pooling(const TextMessage& m) const {
     CaffePooling p;
     if (auto f = m.first("pool")) p.pool = f->value;
-    size_pair(m, "kernel_size", "kernel", p.kernel_h, p.kernel_w);
-    size_pair(m, "stride", "stride", p.stride_h, p.stride_w);
-    size_pair(m, "pad", "pad", p.pad_h, p.pad_w);
+    size_pair(m, "kernel_size", "kernel", p.kernel_h, p.kernel_w, &Reader::extent);
+    size_pair(m, "stride", "stride", p.stride_h, p.stride_w, &Reader::extent);
+    size_pair(m, "pad", "pad", p.pad_h, p.pad_w, &Reader::padding);
     if (auto f = m.first("global_pooling")) p.global_pooling = boolean(*f);
     return p;
   }
 
   CaffeLrn lrn(const TextMessage& m) const {
     CaffeLrn l;
-    if (auto f = m.first("local_size")) l.local_size = small_integer(*f);
-    if (auto f = m.first("alpha")) l.alpha = real(*f);
-    if (auto f = m.first("beta")) l.beta = real(*f);
-    if (auto f = m.first("k")) l.k = real(*f);
+    if (auto f = m.first("local_size")) l.local_size = extent(*f);
+    if (auto f = m.first("alpha")) l.alpha = finite_real(*f);
+    if (auto f = m.first("beta")) l.beta = finite_real(*f);
+    if (auto f = m.first("k")) l.k = finite_real(*f);
     if (auto f = m.first("norm_region")) l.within_channel = f->value == "WITHIN_CHANNEL";
     return l;
   }
@@ -155,9 +177,9 @@ class Reader {
     l.pooling = pooling(block(m, "pooling_param"));
     l.lrn = lrn(block(m, "lrn_param"));
     const TextMessage& concat = block(m, "concat_param");
-    if (auto f = concat.first("axis")) l.concat_axis = small_integer(*f);
-    if (auto f = concat.first("concat_dim")) l.concat_axis = small_integer(*f);  // legacy spelling
-    if (auto f = block(m, "inner_product_param").first("num_output")) l.inner_product_outputs = small_integer(*f);
+    if (auto f = concat.first("axis")) l.concat_axis = bounded(*f, -4, 3);
+    if (auto f = concat.first("concat_dim")) l.concat_axis = bounded(*f, 0, 3);  // legacy spelling
+    if (auto f = block(m, "inner_product_param").first("num_output")) l.inner_product_outputs = bounded(*f, 1, 1 << 20);
     return l;
   }
 

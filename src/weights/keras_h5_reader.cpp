@@ -14,6 +14,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
+constexpr uint64_t kMaxElements = uint64_t{1} << 30;
+
 // Owns an HDF5 identifier and releases it with the matching close function.
 class Handle {
  public:
@@ -201,6 +203,13 @@ class KerasH5Source : public WeightSource {
     Handle space(H5Dget_space(dataset.get()), H5Sclose);
     std::vector<hsize_t> dims(static_cast<size_t>(std::max(0, H5Sget_simple_extent_ndims(space.get()))));
     H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+    // The declared shape is checked before it is allocated: the largest layer of any network here
+    // (VGG's fc6) has 103 million weights.
+    uint64_t numel = 1;
+    for (hsize_t d : dims)
+      if (__builtin_mul_overflow(numel, static_cast<uint64_t>(d), &numel) || numel > kMaxElements)
+        throw InputError(where_ + ": dataset '" + path + "' declares more than " + std::to_string(kMaxElements) +
+                         " values (damaged file?)");
     torch::Tensor t = torch::empty(std::vector<int64_t>(dims.begin(), dims.end()), torch::kFloat32);
     // HDF5 converts float16 and float64 to the requested native float itself.
     if (H5Dread(dataset.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.data_ptr()) < 0)

@@ -4,33 +4,101 @@
 #include <matio.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <optional>
 
 #include "weights/input_convention.h"
+#include "weights/mapped_file.h"
 
 namespace impasto {
 namespace {
 
 namespace fs = std::filesystem;
 
+constexpr uint32_t kMiMatrix = 14;
+constexpr int kMaxNesting = 32;  // cells and structs within each other; MatConvNet's go 3 deep
+
+// One data element of a level-5 MAT-file within [at, end): its type and data, or nothing when it
+// does not fit (the walk below then stops; matio reports what is wrong).
+struct Element {
+  uint32_t type = 0;
+  const char* data = nullptr;
+  uint64_t size = 0;
+  const char* next = nullptr;
+};
+
+std::optional<Element> element_at(const char* at, const char* end, bool swapped) {
+  if (end - at < 8) return std::nullopt;
+  uint32_t word[2];
+  std::memcpy(word, at, 8);
+  if (swapped) word[0] = __builtin_bswap32(word[0]), word[1] = __builtin_bswap32(word[1]);
+  Element e;
+  if (word[0] >> 16) {  // small data element: 2-byte size, 2-byte type, up to 4 bytes of data
+    e.type = word[0] & 0xffff;
+    e.size = word[0] >> 16;
+    e.data = at + 4;
+    e.next = at + 8;
+    return e.size <= 4 ? std::optional<Element>(e) : std::nullopt;
+  }
+  e.type = word[0];
+  e.size = word[1];
+  e.data = at + 8;
+  const uint64_t padded = (e.size + 7) / 8 * 8;
+  if (padded > static_cast<uint64_t>(end - e.data)) return std::nullopt;
+  e.next = e.data + padded;
+  return e;
+}
+
+// matio reads cells and structs by recursion: a file nesting them 100000 deep would overflow the
+// stack. Walks the uncompressed arrays (compressed ones are inflated by matio first) to their depth.
+void check_nesting(const Element& matrix, bool swapped, int depth, const std::string& where) {
+  if (depth > kMaxNesting)
+    throw InputError(where + " is damaged: cells or structs nested more than " + std::to_string(kMaxNesting) + " deep");
+  const char* at = matrix.data;
+  const char* end = matrix.data + matrix.size;
+  const auto flags = element_at(at, end, swapped);
+  if (!flags || flags->size < 4) return;
+  uint32_t first;
+  std::memcpy(&first, flags->data, 4);
+  if (swapped) first = __builtin_bswap32(first);
+  const uint32_t array_class = first & 0xff;  // 1 cell, 2 struct, 3 object
+  if (array_class < 1 || array_class > 3) return;
+  // dims, name, then for structs the field name length and names (objects: the class name first)
+  int header_elements = array_class == 1 ? 2 : array_class == 2 ? 4 : 5;
+  at = flags->next;
+  for (; header_elements > 0; --header_elements) {
+    const auto e = element_at(at, end, swapped);
+    if (!e) return;
+    at = e->next;
+  }
+  while (at < end) {
+    const auto e = element_at(at, end, swapped);
+    if (!e) return;
+    if (e->type == kMiMatrix) check_nesting(*e, swapped, depth + 1, where);
+    at = e->next;
+  }
+}
+
 // matio reads a cut-off file as fewer variables or arrays without data, so walk the top-level
 // element tags first: each must fit in the file.
 void check_complete(const fs::path& path, const std::string& where) {
-  std::ifstream in(path, std::ios::binary);
-  char header[128];
-  if (!in.read(header, sizeof header)) throw InputError(where + " is truncated inside its 128-byte header");
-  const bool swapped = header[126] == 'M' && header[127] == 'I';
-  const uint64_t size = fs::file_size(path);
-  for (uint64_t pos = sizeof header; pos < size;) {
+  const MappedFile file(path);
+  if (file.size() < 128) throw InputError(where + " is truncated inside its 128-byte header");
+  const char* begin = file.data();
+  const bool swapped = begin[126] == 'M' && begin[127] == 'I';
+  const uint64_t size = file.size();
+  for (uint64_t pos = 128; pos < size;) {
+    if (size - pos < 8) throw InputError(where + " is truncated: incomplete variable tag at byte " + std::to_string(pos));
     uint32_t tag[2];
-    if (!in.seekg(static_cast<std::streamoff>(pos)).read(reinterpret_cast<char*>(tag), sizeof tag))
-      throw InputError(where + " is truncated: incomplete variable tag at byte " + std::to_string(pos));
+    std::memcpy(tag, begin + pos, 8);
+    const uint32_t type = swapped ? __builtin_bswap32(tag[0]) : tag[0];
     const uint64_t n = swapped ? __builtin_bswap32(tag[1]) : tag[1];
     if (pos + 8 + n > size)
       throw InputError(where + " is truncated: the variable at byte " + std::to_string(pos) + " needs " +
                        std::to_string(n) + " bytes, " + std::to_string(size - pos - 8) + " remain");
+    if (type == kMiMatrix) check_nesting(Element{type, begin + pos + 8, n, nullptr}, swapped, 1, where);
     pos += 8 + n;
   }
 }

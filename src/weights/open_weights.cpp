@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
 #include <fstream>
+#include <utility>
 
 #include "weights/caffe_dir_reader.h"
 #include "weights/caffemodel_reader.h"
@@ -58,6 +60,58 @@ bool has_extension(const Format& f, std::string ext) {
   return std::any_of(f.extensions.begin(), f.extensions.end(), [&](const char* e) { return e && ext == e; });
 }
 
+// Every reader's parameters pass through here: a NaN or Inf in a weights file is damage, named with
+// the file and the layer, before the network is built with it.
+class FiniteWeights : public WeightSource {
+ public:
+  FiniteWeights(std::unique_ptr<WeightSource> source, fs::path path) : source_(std::move(source)), path_(std::move(path)) {}
+  std::vector<std::string> layers() const override { return source_->layers(); }
+  ConvParams conv(const std::string& layer) const override {
+    ConvParams p = source_->conv(layer);
+    check(p.weight, layer, "weights");
+    check(p.bias, layer, "bias");
+    return p;
+  }
+  BatchNormParams batch_norm(const std::string& layer) const override {
+    BatchNormParams p = source_->batch_norm(layer);
+    for (const auto& [t, what] : {std::pair{&p.gamma, "gamma"}, {&p.beta, "beta"}, {&p.mean, "mean"}, {&p.variance, "variance"}})
+      check(*t, layer, what);
+    if (!std::isfinite(p.epsilon) || p.epsilon < 0)
+      throw InputError("weights file " + path_.string() + ": batch-normalisation layer '" + layer + "' has epsilon " +
+                       std::to_string(p.epsilon));
+    return p;
+  }
+  std::string format() const override { return source_->format(); }
+  std::optional<InputConvention> input_convention() const override { return source_->input_convention(); }
+
+ private:
+  void check(const torch::Tensor& t, const std::string& layer, const char* what) const {
+    if (!t.defined() || t.numel() == 0) return;
+    const int64_t bad = t.numel() - torch::isfinite(t).sum().item<int64_t>();
+    if (bad > 0)
+      throw InputError("weights file " + path_.string() + " is damaged: layer '" + layer + "' " + what + " hold " +
+                       std::to_string(bad) + " NaN or infinite value" + (bad > 1 ? "s" : ""));
+  }
+
+  std::unique_ptr<WeightSource> source_;
+  fs::path path_;
+};
+
+std::unique_ptr<WeightSource> open_by_format(const fs::path& file, const std::string& prefix) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw InputError(prefix + "cannot be read");
+  std::string head(16, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<size_t>(in.gcount()));
+  if (head.empty()) throw InputError(prefix + "the file is empty");
+
+  for (const auto& f : kFormats)
+    if (*f.magic && head.rfind(f.magic, 0) == 0) return f.open(file);
+  for (const auto& f : kFormats)
+    if (has_extension(f, file.extension().string())) return f.open(file);
+  throw InputError(prefix + "unknown format; supported formats: " + supported_list());
+}
+
 }  // namespace
 
 BatchNormParams WeightSource::batch_norm(const std::string& layer) const {
@@ -76,19 +130,11 @@ std::unique_ptr<WeightSource> open_weights(const fs::path& path) {
     if (format == kFormats.end())
       throw InputError(prefix + "directory without " + directory_files() + "; supported formats: " + supported_list());
     file = path / format->directory_file;
+  } else if (!fs::is_regular_file(status)) {
+    // A FIFO or device would block the read forever (or never end).
+    throw InputError(prefix + "not a regular file");
   }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(prefix + "cannot be read");
-  std::string head(16, '\0');
-  in.read(head.data(), static_cast<std::streamsize>(head.size()));
-  head.resize(static_cast<size_t>(in.gcount()));
-  if (head.empty()) throw InputError(prefix + "the file is empty");
-
-  for (const auto& f : kFormats)
-    if (*f.magic && head.rfind(f.magic, 0) == 0) return f.open(file);
-  for (const auto& f : kFormats)
-    if (has_extension(f, file.extension().string())) return f.open(file);
-  throw InputError(prefix + "unknown format; supported formats: " + supported_list());
+  return std::make_unique<FiniteWeights>(open_by_format(file, prefix), path);
 }
 
 }  // namespace impasto

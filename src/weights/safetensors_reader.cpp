@@ -48,12 +48,12 @@ Entry parse_entry(const std::string& name, const json& j, uint64_t data_size, co
   if (e.end > data_size)
     throw InputError(where + " is truncated: tensor '" + name + "' ends at byte " + std::to_string(e.end) +
                      " of the data, which has only " + std::to_string(data_size) + " bytes");
-  uint64_t n = 1;
+  uint64_t expected = c10::elementSize(e.dtype);
   for (int64_t d : e.shape) {
     if (d < 0) throw InputError(what + " has negative shape " + shape_text(e.shape));
-    n *= static_cast<uint64_t>(d);
+    if (__builtin_mul_overflow(expected, static_cast<uint64_t>(d), &expected) || expected > (uint64_t{1} << 62))
+      throw InputError(what + " has shape " + shape_text(e.shape) + ", larger than any file");
   }
-  const uint64_t expected = n * c10::elementSize(e.dtype);
   if (e.end - e.begin != expected)
     throw InputError(what + " has " + std::to_string(e.end - e.begin) + " bytes but shape " + shape_text(e.shape) +
                      " of " + dtype_name + " needs " + std::to_string(expected));

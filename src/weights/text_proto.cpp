@@ -48,8 +48,11 @@ class Parser {
 
   bool is_punct(char c) const { return tok_.kind == Token::Kind::Punct && tok_.text[0] == c; }
 
-  // Fields up to the closing character (or the end of the text when close is '\0').
+  // Fields up to the closing character (or the end of the text when close is '\0'). Blocks nest by
+  // recursion, so their depth is limited: real networks nest 3 or 4 levels.
   TextMessage parse_fields(char close) {
+    if (depth_ > kMaxDepth) fail("blocks nested more than " + std::to_string(kMaxDepth) + " levels deep", tok_.line);
+    ++depth_;
     TextMessage m;
     while (!(close ? is_punct(close) : tok_.kind == Token::Kind::End)) {
       if (tok_.kind == Token::Kind::End) fail(std::string("missing '") + close + "' at the end of the file", tok_.line);
@@ -74,6 +77,7 @@ class Parser {
       if (is_punct(',') || is_punct(';')) advance();
     }
     if (close) advance();
+    --depth_;
     return m;
   }
 
@@ -172,8 +176,10 @@ class Parser {
     return s;
   }
 
+  static constexpr int kMaxDepth = 100;
   const std::string& text_;
   std::string where_;
+  int depth_ = 0;
   size_t pos_ = 0;
   int line_ = 1;
   Token tok_;

@@ -2,6 +2,7 @@
 
 #include <impasto/errors.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -47,6 +48,7 @@ class TfjsSource : public WeightSource {
     } catch (const json::exception& e) {
       throw InputError(where() + " is not a valid TensorFlow.js model.json: " + e.what());
     }
+    check_shards();
   }
 
   // Kernels whose shard files are all present: a partial download still offers its layers.
@@ -136,21 +138,65 @@ class TfjsSource : public WeightSource {
         }
         const uint64_t size = bytes_per_element(stored);
         if (size == 0) throw InputError(where() + ": tensor '" + name + "' has unsupported dtype " + stored);
-        uint64_t n = 1;
+        uint64_t nbytes = size;
         for (int64_t d : e.shape) {
           if (d < 0)
             throw InputError(where() + ": tensor '" + name + "' has negative shape " + shape_text(e.shape));
-          n *= static_cast<uint64_t>(d);
+          if (__builtin_mul_overflow(nbytes, static_cast<uint64_t>(d), &nbytes) || nbytes > (uint64_t{1} << 62))
+            throw InputError(where() + ": tensor '" + name + "' has shape " + shape_text(e.shape) + ", larger than any file");
         }
         e.group = groups_.size();
         e.offset = group.nbytes;
-        e.nbytes = n * size;
+        e.nbytes = nbytes;
         group.nbytes += e.nbytes;
+        if (group.nbytes > (uint64_t{1} << 62))
+          throw InputError(where() + ": the tensors of group " + std::to_string(groups_.size() + 1) + " are larger than any file");
         if (!entries_.emplace(name, e).second)
           throw InputError(where() + ": tensor '" + name + "' listed twice");
         order_.push_back(name);
       }
       groups_.push_back(std::move(group));
+    }
+  }
+
+  // A download that stopped leaves the manifest's last groups without any of their files: such a
+  // model offers its first layers (a partial network). Anything else that model.json names and the
+  // directory lacks is damage: a group with some of its shards, shards of the wrong total size, a
+  // missing group followed by a present one, a shard that is not a regular file.
+  void check_shards() const {
+    std::error_code ec;
+    size_t first_absent = groups_.size();
+    for (size_t g = 0; g < groups_.size(); ++g) {
+      const Group& group = groups_[g];
+      size_t present = 0;
+      uint64_t total = 0;
+      for (const auto& shard : group.shards) {
+        const auto status = fs::status(shard, ec);
+        if (fs::exists(status) && !fs::is_regular_file(status))
+          throw InputError(where() + ": shard file " + shard.string() + " is not a regular file");
+        if (!fs::exists(status)) continue;
+        ++present;
+        total += fs::file_size(shard, ec);
+      }
+      const bool absent = present == 0 && !group.shards.empty();
+      if (absent) {
+        first_absent = std::min(first_absent, g);
+        continue;
+      }
+      auto missing_shard = [&]() -> std::string {
+        for (const auto& shard : group.shards)
+          if (!fs::exists(shard, ec)) return shard.string();
+        return {};
+      };
+      if (first_absent < g)
+        throw InputError(where() + " is damaged: shard file " + groups_[first_absent].shards.front().string() +
+                         " is missing but later groups are present");
+      if (present < group.shards.size())
+        throw InputError(where() + " is damaged: shard file " + missing_shard() + " is missing");
+      if (total != group.nbytes)
+        throw InputError(where() + " is damaged: shard file " + group.shards.back().string() +
+                         (total < group.nbytes ? " is truncated" : " is too long") + ": its group holds " +
+                         std::to_string(total) + " bytes, the manifest describes " + std::to_string(group.nbytes));
     }
   }
 

@@ -8,6 +8,23 @@
 #include <unordered_map>
 
 namespace impasto::pickle {
+
+PyObj::~PyObj() {
+  std::vector<Obj> pending;
+  auto adopt = [&pending](PyObj& o) {
+    for (auto& item : o.items) pending.push_back(std::move(item));
+    for (auto& [key, value] : o.dict) pending.push_back(std::move(key)), pending.push_back(std::move(value));
+    o.items.clear();
+    o.dict.clear();
+  };
+  adopt(*this);
+  while (!pending.empty()) {
+    Obj o = std::move(pending.back());
+    pending.pop_back();
+    if (o && o.use_count() == 1) adopt(*o);  // the last owner: its children are released from here
+  }
+}
+
 namespace {
 
 // The subset of pickle protocols 2-4 that torch.save writes for a state dict.

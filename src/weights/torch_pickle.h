@@ -31,6 +31,13 @@ struct PyObj {
   std::vector<Obj> items;
   std::vector<std::pair<Obj, Obj>> dict;
   torch::Tensor tensor;
+
+  PyObj() = default;
+  PyObj(const PyObj&) = delete;
+  PyObj& operator=(const PyObj&) = delete;
+  // Releases nested containers one at a time: a pickle of lists nested 100000 deep would otherwise
+  // be freed by recursion and overflow the stack.
+  ~PyObj();
 };
 
 inline Obj make_obj(PyObj::Kind kind) {

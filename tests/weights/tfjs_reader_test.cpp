@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "weights/weight_source.h"
+#include "tfjs_writer.h"
 #include "weights_test_util.h"
 
 namespace impasto {
@@ -12,45 +13,8 @@ using nlohmann::json;
 using testing::expect_input_error;
 using testing::TempDir;
 
-struct Tensor {
-  std::string name;
-  std::vector<int64_t> shape;
-  float start = 0;  // values are start, start+1, ... in row-major order
-  std::string dtype = "float32";
-};
-
-// Writes model.json plus one group per entry of `groups`; a group's bytes are split into
-// `shards` files of (nearly) equal size at arbitrary byte positions.
-void write_model(const std::filesystem::path& dir, const std::vector<std::vector<Tensor>>& groups,
-                 int shards = 2, int64_t drop_tail_bytes = 0) {
-  json manifest = json::array();
-  for (size_t g = 0; g < groups.size(); ++g) {
-    std::string bytes;
-    json weights = json::array();
-    for (const auto& t : groups[g]) {
-      weights.push_back({{"name", t.name}, {"shape", t.shape}, {"dtype", t.dtype}});
-      int64_t n = 1;
-      for (auto d : t.shape) n *= d;
-      for (int64_t i = 0; i < n; ++i) {
-        const float v = t.start + static_cast<float>(i);
-        bytes.append(reinterpret_cast<const char*>(&v), sizeof v);
-      }
-    }
-    if (g + 1 == groups.size()) bytes.resize(bytes.size() - static_cast<size_t>(drop_tail_bytes));
-    json paths = json::array();
-    const size_t step = bytes.size() / static_cast<size_t>(shards) + 1;
-    for (int s = 0; s < shards; ++s) {
-      const std::string file =
-          "group" + std::to_string(g + 1) + "-shard" + std::to_string(s + 1) + "of" + std::to_string(shards);
-      testing::write_bytes(dir / file, bytes.substr(std::min(bytes.size(), s * step), step));
-      paths.push_back(file);
-    }
-    manifest.push_back({{"paths", paths}, {"weights", weights}});
-  }
-  std::ofstream(dir / "model.json") << json{
-      {"modelTopology", json::object()},
-      {"weightsManifest", manifest}}.dump(1);
-}
+using Tensor = testing::TfjsTensor;
+using testing::write_model;
 
 TEST(TfjsReader, ReadsKernelsInPyTorchLayout) {
   TempDir dir;
@@ -90,11 +54,23 @@ TEST(TfjsReader, ReadsKernelsInPyTorchLayout) {
   expect_input_error([&] { src->conv("nope"); }, {"nope", "model.json"});
 }
 
-TEST(TfjsReader, RejectsTruncatedShard) {
+TEST(TfjsReader, RejectsTruncatedShardWhenOpened) {
   TempDir dir;
   write_model(dir.path(), {{{"c1/kernel", {3, 3, 2, 4}, 0.0f}, {"c1/bias", {4}, 0.0f}}}, 1, 6);
-  auto src = open_tfjs_weights(dir / "model.json");
-  expect_input_error([&] { src->conv("c1"); }, {"group1-shard1of1", "truncated"});
+  expect_input_error([&] { open_tfjs_weights(dir / "model.json"); }, {"group1-shard1of1", "damaged", "truncated"});
+}
+
+// Only a group missing whole at the end of the manifest is a partial download; a missing shard of a
+// present group, or a missing group before a present one, is damage.
+TEST(TfjsReader, MissingShardInsideTheModelIsDamage) {
+  TempDir dir;
+  write_model(dir.path(), {{{"c1/kernel", {1, 1, 2, 4}, 0.0f}}, {{"c2/kernel", {1, 1, 4, 4}, 0.0f}}}, 2);
+  std::filesystem::remove(dir / "group1-shard2of2");
+  expect_input_error([&] { open_tfjs_weights(dir.path()); }, {"damaged", "group1-shard2of2", "missing"});
+  TempDir hole;
+  write_model(hole.path(), {{{"c1/kernel", {1, 1, 2, 4}, 0.0f}}, {{"c2/kernel", {1, 1, 4, 4}, 0.0f}}}, 1);
+  std::filesystem::remove(hole / "group1-shard1of1");
+  expect_input_error([&] { open_weights(hole.path()); }, {"damaged", "group1-shard1of1", "later groups"});
 }
 
 TEST(TfjsReader, RejectsBiasLengthMismatch) {
