@@ -15,10 +15,18 @@ struct Window {
   int64_t kernel, stride, padding;
 };
 
+bool channels_last(const torch::Tensor& t) {
+  // A [N,C,1,1] or [N,1,H,W] tensor counts as both layouts: go by the strides that matter.
+  return t.is_contiguous(at::MemoryFormat::ChannelsLast) && !t.is_contiguous();
+}
+
 bool takes_fast_path(const torch::Tensor& input, int64_t kernel) {
   return input.device().is_cpu() && input.scalar_type() == torch::kFloat && input.dim() == 4 &&
-         input.is_contiguous(at::MemoryFormat::ChannelsLast) && kernel * kernel <= 255;
+         (input.is_contiguous(at::MemoryFormat::ChannelsLast) || input.is_contiguous()) && kernel * kernel <= 255;
 }
+
+// Float32 input on the CPU takes one of two kernels by its memory layout (max_pool.h's "channels-last"
+// covers both now): the output keeps the input's layout, so that a contiguous network stays so.
 
 // Channels-last memory: [N][H][W][C]. Rows of the output are independent in forward. The window
 // position of each maximum is tracked as int32 (so that the compiler vectorises the compare and
@@ -93,19 +101,77 @@ void pool_backward(const float* grad_out, const uint8_t* place, float* grad_in, 
   });
 }
 
+// Contiguous memory: [N*C] planes of [H][W], each pooled by one thread. The same byte per output
+// records where in its window the maximum was.
+void planar_pool_forward(const float* in, float* out, uint8_t* place, int64_t planes, int64_t h, int64_t w,
+                         int64_t oh, int64_t ow, const Window& win) {
+  at::parallel_for(0, planes, 1, [=](int64_t begin, int64_t end) {
+    for (int64_t plane = begin; plane < end; ++plane) {
+      const float* __restrict src = in + plane * h * w;
+      float* __restrict dst = out + plane * oh * ow;
+      uint8_t* __restrict stored = place + plane * oh * ow;
+      for (int64_t y = 0; y < oh; ++y) {
+        const int64_t y0 = y * win.stride - win.padding;
+        for (int64_t x = 0; x < ow; ++x) {
+          const int64_t x0 = x * win.stride - win.padding;
+          float best = -std::numeric_limits<float>::infinity();
+          int32_t at = 0;
+          for (int64_t ky = std::max<int64_t>(0, -y0); ky < std::min(win.kernel, h - y0); ++ky) {
+            const float* row = src + (y0 + ky) * w;
+            for (int64_t kx = std::max<int64_t>(0, -x0); kx < std::min(win.kernel, w - x0); ++kx) {
+              const float value = row[x0 + kx];
+              if (value > best) {
+                best = value;
+                at = static_cast<int32_t>(ky * win.kernel + kx);
+              }
+            }
+          }
+          dst[y * ow + x] = best;
+          stored[y * ow + x] = static_cast<uint8_t>(at);
+        }
+      }
+    }
+  });
+}
+
+// Each plane's gradient is zeroed and receives its windows' gradients at their maxima's places.
+void planar_pool_backward(const float* grad_out, const uint8_t* place, float* grad_in, int64_t planes, int64_t h,
+                          int64_t w, int64_t oh, int64_t ow, const Window& win) {
+  at::parallel_for(0, planes, 1, [=](int64_t begin, int64_t end) {
+    for (int64_t plane = begin; plane < end; ++plane) {
+      float* __restrict dst = grad_in + plane * h * w;
+      const float* __restrict g = grad_out + plane * oh * ow;
+      const uint8_t* __restrict where = place + plane * oh * ow;
+      std::fill(dst, dst + h * w, 0.0f);
+      for (int64_t y = 0; y < oh; ++y)
+        for (int64_t x = 0; x < ow; ++x) {
+          const int64_t spot = where[y * ow + x];
+          const int64_t iy = y * win.stride - win.padding + spot / win.kernel;
+          const int64_t ix = x * win.stride - win.padding + spot % win.kernel;
+          dst[iy * w + ix] += g[y * ow + x];
+        }
+    }
+  });
+}
+
 struct FastMaxPool : torch::autograd::Function<FastMaxPool> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& input, int64_t kernel,
                                int64_t stride, int64_t padding, bool ceil_mode) {
     const int64_t n = input.size(0), c = input.size(1), h = input.size(2), w = input.size(3);
     const int64_t oh = pooled_length(h, kernel, stride, padding, ceil_mode);
     const int64_t ow = pooled_length(w, kernel, stride, padding, ceil_mode);
-    auto cl = at::MemoryFormat::ChannelsLast;
-    torch::Tensor out = torch::empty({n, c, oh, ow}, input.options().memory_format(cl));
-    torch::Tensor place = torch::empty({n, c, oh, ow}, input.options().dtype(torch::kUInt8).memory_format(cl));
+    const bool last = channels_last(input);
+    const auto format = last ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+    torch::Tensor out = torch::empty({n, c, oh, ow}, input.options().memory_format(format));
+    torch::Tensor place = torch::empty({n, c, oh, ow}, input.options().dtype(torch::kUInt8).memory_format(format));
     const Window win{kernel, stride, padding};
-    pool_forward(input.data_ptr<float>(), out.data_ptr<float>(), place.data_ptr<uint8_t>(), n, h, w, c, oh, ow, win);
+    if (last)
+      pool_forward(input.data_ptr<float>(), out.data_ptr<float>(), place.data_ptr<uint8_t>(), n, h, w, c, oh, ow, win);
+    else
+      planar_pool_forward(input.data_ptr<float>(), out.data_ptr<float>(), place.data_ptr<uint8_t>(), n * c, h, w, oh,
+                          ow, win);
     ctx->save_for_backward({place});
-    ctx->saved_data["window"] = std::vector<int64_t>{kernel, stride, padding, h, w};
+    ctx->saved_data["window"] = std::vector<int64_t>{kernel, stride, padding, h, w, last ? 1 : 0};
     ctx->mark_non_differentiable({place});
     return out;
   }
@@ -115,11 +181,17 @@ struct FastMaxPool : torch::autograd::Function<FastMaxPool> {
     const torch::Tensor place = ctx->get_saved_variables()[0];
     const auto v = ctx->saved_data["window"].toIntVector();
     const int64_t n = place.size(0), c = place.size(1), oh = place.size(2), ow = place.size(3);
-    const torch::Tensor grad_out = grads[0].contiguous(at::MemoryFormat::ChannelsLast);
-    torch::Tensor grad_in =
-        torch::empty({n, c, v[3], v[4]}, grad_out.options().memory_format(at::MemoryFormat::ChannelsLast));
-    pool_backward(grad_out.data_ptr<float>(), place.data_ptr<uint8_t>(), grad_in.data_ptr<float>(), n, v[3], v[4], c,
-                  oh, ow, {v[0], v[1], v[2]});
+    const bool last = v[5] != 0;
+    const auto format = last ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+    const torch::Tensor grad_out = grads[0].contiguous(format);
+    torch::Tensor grad_in = torch::empty({n, c, v[3], v[4]}, grad_out.options().memory_format(format));
+    const Window win{v[0], v[1], v[2]};
+    if (last)
+      pool_backward(grad_out.data_ptr<float>(), place.data_ptr<uint8_t>(), grad_in.data_ptr<float>(), n, v[3], v[4], c,
+                    oh, ow, win);
+    else
+      planar_pool_backward(grad_out.data_ptr<float>(), place.data_ptr<uint8_t>(), grad_in.data_ptr<float>(), n * c,
+                           v[3], v[4], oh, ow, win);
     return {grad_in, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };

@@ -1,13 +1,21 @@
 #include "runtime/blas.h"
+#include "runtime/blas_threading.h"
 
 #include <ATen/Parallel.h>
 #include <cblas.h>
+#include <dlfcn.h>
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <atomic>
 
 namespace impasto {
 namespace {
+
+std::atomic<BlasThreading> threading{BlasThreading::Split};
+
+// The pool's share of a product: all its threads in Split mode, one call otherwise.
+int64_t pool_parts() { return threading.load() == BlasThreading::Split ? at::get_num_threads() : 1; }
 
 // How BLAS reads a 2-D tensor as a row-major matrix: as stored (rows contiguous) or transposed
 // (columns contiguous).
@@ -48,13 +56,24 @@ struct MatmulConstantRight : torch::autograd::Function<MatmulConstantRight> {
 
 }  // namespace
 
+void set_blas_threading(BlasThreading mode, int threads) {
+  threading = mode;
+  // Looked up at run time because the system BLAS may be another implementation.
+  using SetThreads = void (*)(int);
+  if (auto set_threads = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+    set_threads(mode == BlasThreading::Split ? 1 : std::max(1, threads));
+}
+
+BlasThreading blas_threading() { return threading.load(); }
+
 torch::Tensor parallel_mm(const torch::Tensor& a, const torch::Tensor& b) {
   const BlasView va = blas_view(a), vb = blas_view(b);
   if (!va.usable || !vb.usable || a.size(1) != b.size(0) || a.size(1) == 0) return torch::mm(a, b);
   const int64_t m = a.size(0), k = a.size(1), n = b.size(1);
   torch::Tensor c = torch::empty({m, n}, a.options());
   float* out = c.data_ptr<float>();
-  at::parallel_for(0, m, grain_rows(k, n), [&](int64_t begin, int64_t end) {
+  const int64_t grain = pool_parts() > 1 ? grain_rows(k, n) : m;  // grain m: one call, on this thread
+  at::parallel_for(0, m, std::max<int64_t>(grain, 1), [&](int64_t begin, int64_t end) {
     cblas_sgemm(CblasRowMajor, va.transpose, vb.transpose, static_cast<int>(end - begin), static_cast<int>(n),
                 static_cast<int>(k), 1.0f, row_address(a, va, begin), static_cast<int>(va.leading),
                 b.data_ptr<float>(), static_cast<int>(vb.leading), 0.0f, out + begin * n, static_cast<int>(n));
@@ -72,7 +91,7 @@ torch::Tensor parallel_gram(const torch::Tensor& f, double scale) {
   if (!view.usable || f.size(1) == 0) return torch::mm(f, f.t()).mul_(scale);
   const int64_t channels = f.size(0), positions = f.size(1);
   const int64_t parts =
-      std::max<int64_t>(1, std::min<int64_t>(at::get_num_threads(), positions / grain_rows(channels, channels)));
+      std::max<int64_t>(1, std::min<int64_t>(pool_parts(), positions / grain_rows(channels, channels)));
   torch::Tensor partial = torch::empty({parts, channels, channels}, f.options());
   const int64_t per_part = (positions + parts - 1) / parts;
   const torch::Tensor ft = f.t();

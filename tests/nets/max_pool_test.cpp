@@ -11,9 +11,9 @@ struct PoolCase {
   bool ceil_mode;
 };
 
-// Our pooling against libtorch's, values and input gradients, on channels-last float input (our
-// kernel) and contiguous input (libtorch with recomputed maxima); several threads, odd sizes, a
-// channel count that is not a multiple of a cache line.
+// Our pooling against libtorch's, values and input gradients, on channels-last and contiguous float
+// input (our two kernels); several threads, odd sizes, a channel count that is not a multiple of a
+// cache line. The output keeps the input's layout.
 TEST(MaxPool, MatchesLibtorchValuesAndGradients) {
   torch::set_num_threads(3);
   torch::manual_seed(8);
@@ -26,6 +26,7 @@ TEST(MaxPool, MatchesLibtorchValuesAndGradients) {
       const torch::Tensor ours = max_pool(ours_in, p.kernel, p.stride, p.padding, p.ceil_mode);
       const torch::Tensor theirs = torch::max_pool2d(theirs_in, p.kernel, p.stride, p.padding, 1, p.ceil_mode);
       ASSERT_EQ(ours.sizes(), theirs.sizes());
+      EXPECT_TRUE(ours.is_contiguous(format));
       EXPECT_EQ(ours.size(2), pooled_length(23, p.kernel, p.stride, p.padding, p.ceil_mode));
       EXPECT_EQ(ours.size(3), pooled_length(18, p.kernel, p.stride, p.padding, p.ceil_mode));
       EXPECT_TRUE(torch::equal(ours, theirs)) << "kernel " << p.kernel << " stride " << p.stride;
@@ -35,6 +36,16 @@ TEST(MaxPool, MatchesLibtorchValuesAndGradients) {
           << "kernel " << p.kernel << " stride " << p.stride << " padding " << p.padding;
     }
   }
+}
+
+// Double precision (the finite-difference tests) goes to libtorch and recomputes the maxima.
+TEST(MaxPool, DoubleInputMatchesLibtorch) {
+  torch::manual_seed(9);
+  const torch::Tensor data = torch::randn({1, 5, 9, 11}, torch::kDouble);
+  torch::Tensor ours_in = data.clone().requires_grad_(true), theirs_in = data.clone().requires_grad_(true);
+  max_pool(ours_in, 3, 2, 1, true).square().sum().backward();
+  torch::max_pool2d(theirs_in, 3, 2, 1, 1, true).square().sum().backward();
+  EXPECT_TRUE(torch::allclose(ours_in.grad(), theirs_in.grad()));
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "runtime/blas.h"
+#include "runtime/blas_threading.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -42,6 +43,21 @@ TEST_F(ParallelBlas, ConstantRightProductHasTheGradientOfAutograd) {
   a.mutable_grad().reset();
   (torch::mm(a, b) * weights).sum().backward();
   EXPECT_TRUE(torch::allclose(ours, a.grad(), 1e-5, 1e-5));
+}
+
+// On OpenBLAS's threads (one call) the products give what the split ones give.
+TEST_F(ParallelBlas, BlasThreadingGivesTheSameProducts) {
+  torch::manual_seed(6);
+  const torch::Tensor a = torch::randn({900, 64}), b = torch::randn({64, 50}), f = torch::randn({40, 3000});
+  const torch::Tensor split_mm = parallel_mm(a, b), split_gram = parallel_gram(f, 0.25);
+  set_blas_threading(BlasThreading::Blas, 3);
+  EXPECT_EQ(blas_threading(), BlasThreading::Blas);
+  const torch::Tensor one_mm = parallel_mm(a, b), one_gram = parallel_gram(f, 0.25);
+  set_blas_threading(BlasThreading::Split, 3);
+  EXPECT_EQ(blas_threading(), BlasThreading::Split);
+  EXPECT_TRUE(torch::allclose(one_mm, split_mm, 1e-5, 1e-5));
+  EXPECT_TRUE(torch::allclose(one_gram, split_gram, 1e-5, 1e-5));
+  EXPECT_TRUE(torch::equal(one_gram, one_gram.t()));
 }
 
 TEST_F(ParallelBlas, OtherTypesFallBackToTorch) {
