@@ -9,6 +9,7 @@ packages=(
   libcpp-httplib-dev
   chromium
   opencv-doc
+  libeigen3-dev
 )
 missing=()
 command -v npm > /dev/null || packages+=(npm)  # fetches ResNet-50; machines with Node.js already have it
