@@ -30,6 +30,7 @@ std::string sbatch_script(const SlurmScript& s) {
       << "# Follow it: squeue --me; impasto batch --status " << s.out << "; logs in " << s.logs << ".\n"
       << "# Failed jobs and their errors: " << s.out << "/failed.json.\n"
       << "#\n"
+      << "# The name squeue shows.\n"
       << "#SBATCH --job-name=" << s.job_name << "\n"
       << "# The tasks to run: the chunks with jobs left" << (s.array_limit > 0 ? "; %N: at most N at once" : "")
       << ".\n"

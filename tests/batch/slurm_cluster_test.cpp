@@ -11,6 +11,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "test_support.h"
@@ -38,6 +39,14 @@ CommandResult shell(const std::string& command) {
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// A process that has not ended (a zombie not yet reaped by its parent has ended).
+bool running(const std::string& pid) {
+  std::istringstream stat(read_text("/proc/" + pid + "/stat"));
+  std::string number, name, state;
+  stat >> number >> name >> state;
+  return !state.empty() && state != "Z";
 }
 
 class SlurmCluster : public ::testing::Test {
@@ -248,7 +257,7 @@ TEST_F(SlurmCluster, TheScriptRestartsAfterACrashAndIsQuietWhenUp) {
   for (const char* daemon : {"slurmd", "slurmctld", "munged"}) pids.push_back(read_text(cluster() / "run" / (std::string(daemon) + ".pid")));
   ASSERT_EQ(shell(script() + " down " + q(cluster())).exit_code, 0);
   started_ = false;
-  for (const auto& pid : pids) EXPECT_FALSE(fs::exists("/proc/" + pid.substr(0, pid.find('\n')))) << pid;
+  for (const auto& pid : pids) EXPECT_FALSE(running(pid.substr(0, pid.find('\n')))) << pid;
 }
 
 }  // namespace

@@ -75,7 +75,7 @@ TEST_F(BatchCli, RunsEveryPairUnderItsNameAndReportsStatus) {
   EXPECT_FALSE(fs::exists(out() / "failed.json"));
   // The job list: one line per job, stylize options, each --output a name in the folder.
   const std::string jobs = read_text(out() / "batch" / "jobs.txt");
-  EXPECT_NE(jobs.find("--output golden_gate__starry_night.png --model-file"), std::string::npos) << jobs;
+  EXPECT_NE(jobs.find("--output golden_gate__starry_night.png --size 64 --iterations 3 --model-file"), std::string::npos) << jobs;
   const auto status = run_impasto("batch --status " + q(out()));
   ASSERT_EQ(status.exit_code, 0) << status.output;
   EXPECT_NE(status.output.find("4 jobs: 4 done, 0 running, 0 failed, 0 left"), std::string::npos) << status.output;
