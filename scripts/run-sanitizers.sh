@@ -18,7 +18,7 @@ FILTER="${IMPASTO_ASAN_FILTER:-$FAST_TESTS}"
 # -fno-sanitize-recover: the first undefined behaviour aborts the test that hit it.
 FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 start=$(date +%s)
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMPASTO_BUILD_TESTS=ON -DIMPASTO_PRECOMPILE_HEADERS=ON \
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DIMPASTO_BUILD_TESTS=ON \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_CXX_FLAGS="$FLAGS" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" > /dev/null
 cmake --build build-asan -j "$(nproc)" --target impasto_tests
