@@ -12,6 +12,7 @@ packages=(
   slurm-wlm munge iproute2  # the single-node Slurm cluster of the batch tests (scripts/slurm-local.sh)
   libjpeg62-turbo-dev libpng-dev libwebp-dev
   libeigen3-dev
+  libopencv-contrib-dev libavformat-dev libavcodec-dev libswresample-dev libavutil-dev
 )
 missing=()
 command -v npm > /dev/null || packages+=(npm)  # fetches ResNet-50; machines with Node.js already have it

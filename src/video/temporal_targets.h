@@ -1,0 +1,27 @@
+#pragma once
+#include <opencv2/core.hpp>
+#include <torch/types.h>
+
+#include <vector>
+
+#include "transfer/temporal_term.h"
+
+namespace impasto {
+
+// An earlier output and the flow between it and the frame being painted.
+struct EarlierFrame {
+  int distance = 1;         // j: frame i − j
+  torch::Tensor output;     // [1,3,H,W] in 0..1
+  cv::Mat to_earlier;       // flow frame i → frame i − j
+  cv::Mat from_earlier;     // flow frame i − j → frame i
+};
+
+// The temporal loss's targets for frame i: each earlier output warped into frame i, weighted by
+// closest-first weights of their reliabilities (by increasing distance).
+std::vector<TemporalTarget> temporal_targets(const std::vector<EarlierFrame>& earlier);
+
+// Where frame i starts: the previous output warped into it where the flow is reliable, the content
+// frame where it is not (disoccluded, or moved in from outside the frame).
+torch::Tensor warped_start(const EarlierFrame& previous, const torch::Tensor& content);
+
+}  // namespace impasto
