@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 FAST_TESTS='-Cli*:CliBadInput*:Backbones*:Bench*:Animation*:TiledOptimisation*:ServeFaults*:CrossFormat*'
 FILTER="${IMPASTO_ASAN_FILTER:-$FAST_TESTS}"
 
-# -O1: a third of -O3's compile time, and sanitizer reports keep their frames.
+# -O1, as the ASan documentation advises: reasonable speed, and reports keep their frames.
 # -fno-sanitize-recover: the first undefined behaviour aborts the test that hit it.
 FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 start=$(date +%s)

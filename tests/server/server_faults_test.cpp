@@ -51,7 +51,8 @@ class ServeFaults : public ::testing::Test {
   static json job(httplib::Client& client, int id) {
     auto res = client.Get("/api/jobs");
     if (!res) return json::object();
-    for (const auto& j : json::parse(res->body)["jobs"])
+    const json all = json::parse(res->body);
+    for (const auto& j : all["jobs"])
       if (j["id"] == id) return j;
     return json::object();
   }
