@@ -163,12 +163,21 @@ ConvParams convert(const ConvArrays& c) {
   return {w, bias};
 }
 
+// Element i of a cell, or nullptr where a damaged file left the cell without its pointers (matio
+// indexes them unchecked).
+const matvar_t* cell_at(const matvar_t* cell, int64_t i) {
+  if (cell == nullptr || cell->class_type != MAT_C_CELL || cell->data == nullptr || i >= element_count(cell) ||
+      cell->nbytes < static_cast<size_t>(i + 1) * sizeof(matvar_t*))
+    return nullptr;
+  return Mat_VarGetCell(const_cast<matvar_t*>(cell), static_cast<int>(i));
+}
+
 // {kernel, bias} from a 1x2 cell.
 ConvArrays cell_pair(const matvar_t* cell, const std::string& where) {
   if (cell == nullptr || cell->class_type != MAT_C_CELL || element_count(cell) != 2)
     throw InputError(where + ": expected a 1x2 cell {kernel, bias}, got " +
                      (cell && cell->class_type == MAT_C_CELL ? "a " + dims_text(cell) + " cell" : "something else"));
-  return {Mat_VarGetCell(const_cast<matvar_t*>(cell), 0), Mat_VarGetCell(const_cast<matvar_t*>(cell), 1), where};
+  return {cell_at(cell, 0), cell_at(cell, 1), where};
 }
 
 std::string char_text(const matvar_t* v) {
@@ -185,6 +194,11 @@ std::string char_text(const matvar_t* v) {
 }
 
 const matvar_t* field(const matvar_t* s, const char* name) {
+  // matio indexes the struct's field pointers without checking that a damaged file gave it any.
+  const size_t fields = s ? Mat_VarGetNumberOfFields(const_cast<matvar_t*>(s)) : 0;
+  if (s == nullptr || s->class_type != MAT_C_STRUCT || s->data == nullptr || fields == 0 || element_count(s) < 1 ||
+      s->nbytes < fields * sizeof(matvar_t*))
+    return nullptr;
   return Mat_VarGetStructFieldByName(const_cast<matvar_t*>(s), name, 0);
 }
 
@@ -193,14 +207,14 @@ const matvar_t* field(const matvar_t* s, const char* name) {
 // layers are convolutions there too.
 bool is_matconvnet_layers(const matvar_t* var) {
   if (var->name == nullptr || std::string(var->name) != "layers" || var->class_type != MAT_C_CELL) return false;
-  const matvar_t* first = element_count(var) > 0 ? Mat_VarGetCell(const_cast<matvar_t*>(var), 0) : nullptr;
+  const matvar_t* first = element_count(var) > 0 ? cell_at(var, 0) : nullptr;
   return first != nullptr && first->class_type == MAT_C_STRUCT;
 }
 
 void add_matconvnet_layers(const matvar_t* layers, const std::string& where,
                            std::vector<std::pair<std::string, ConvArrays>>& out) {
   for (int64_t i = 0; i < element_count(layers); ++i) {
-    const matvar_t* s = Mat_VarGetCell(const_cast<matvar_t*>(layers), static_cast<int>(i));
+    const matvar_t* s = cell_at(layers, i);
     const std::string at = where + ", layers{" + std::to_string(i + 1) + "}";
     if (s == nullptr || s->class_type != MAT_C_STRUCT) throw InputError(at + " is not a struct");
     if (char_text(field(s, "type")) != "conv") continue;
