@@ -24,6 +24,7 @@
 #include "transfer/spatial_control.h"
 #include "transfer/schedule.h"
 #include "transfer/tiling.h"
+#include "tuning/tuner.h"
 #include "weights/weight_source.h"
 
 namespace impasto {
@@ -102,6 +103,11 @@ RunResult stylize(const Options& options, const RunCallbacks& callbacks) {
     network_config.input =
         resolve_input_convention(spec, weights.get(), options.input_convention, &result.input_source);
     result.input = *network_config.input;
+    // The layout that runs fastest here, timed (or cached) at the output's size, or a tile's.
+    const int tuned_size = options.tile > 0 ? std::min(options.tile, options.size) : options.size;
+    network_config.channels_last = tune_cpu(spec, network_config, Objective::taps(objective_config), tuned_size,
+                                            tuned_size, tune_mode())
+                                       .choice.channels_last;
     network = std::make_unique<Network>(spec, weights.get(), Objective::taps(objective_config), network_config);
   }
 

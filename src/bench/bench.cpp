@@ -16,6 +16,7 @@
 #include "runtime/blas.h"
 #include "runtime/cpu_runtime.h"
 #include "transfer/objective.h"
+#include "tuning/tuner.h"
 #include "weights/weight_source.h"
 
 namespace impasto {
@@ -63,6 +64,20 @@ double time_convolutions(const Network& network, int64_t height, int64_t width, 
   return total;
 }
 
+// Chooses the CPU layout and paths for this network and size (or reads the cached choice), applies
+// the process-wide part and returns the layout to build the network in; the row shows what was
+// chosen and each candidate's timing.
+bool tune_for_row(const NetworkSpec& spec, const NetworkConfig& config, const std::vector<std::string>& taps,
+                  int size, const std::string& mode, BenchRow& row) {
+  const TuningOutcome outcome = tune_cpu(spec, config, taps, size, size, mode);
+  row.tuning = tuning_table(outcome);
+  row.tuning_choice = outcome.choice.name();
+  row.tuning_source = outcome.source;
+  for (const auto& candidate : outcome.candidates)
+    row.tuning_candidates.emplace_back(candidate.choice.name(), candidate.seconds);
+  return outcome.choice.channels_last;
+}
+
 }  // namespace
 
 double measure_sgemm_gflops(int n) {
@@ -75,6 +90,7 @@ double measure_sgemm_gflops(int n) {
 }
 
 std::vector<BenchRow> run_bench(const BenchOptions& options) {
+  check_tune_mode(options.tune);
   prepare_cpu_runtime(options.threads);
   const torch::Device device = options.device == "cuda" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
   std::vector<BenchRow> rows;
@@ -95,15 +111,23 @@ std::vector<BenchRow> run_bench(const BenchOptions& options) {
     // The installed weights when they cover the default layers (partial files do not), else random.
     std::unique_ptr<Network> built;
     std::string weights_name = "random";
-    try {
-      const auto path = locate_weights(spec, "", options.model_dir);
-      built = std::make_unique<Network>(spec, open_weights(path).get(), taps, network_config);
-      weights_name = path.string();
-    } catch (const InputError&) {
-      built = std::make_unique<Network>(spec, nullptr, taps, network_config);
-    }
-    const Network& network = *built;
+    auto build = [&] {
+      try {
+        const auto path = locate_weights(spec, "", options.model_dir);
+        built = std::make_unique<Network>(spec, open_weights(path).get(), taps, network_config);
+        weights_name = path.string();
+      } catch (const InputError&) {
+        built = std::make_unique<Network>(spec, nullptr, taps, network_config);
+      }
+    };
     for (int size : options.sizes) {
+      BenchRow row;
+      const bool channels_last = tune_for_row(spec, network_config, taps, size, options.tune, row);
+      if (!built || channels_last != network_config.channels_last) {
+        network_config.channels_last = channels_last;
+        build();
+      }
+      const Network& network = *built;
       torch::manual_seed(0);
       torch::Tensor content = torch::rand({1, 3, size, size}, torch::TensorOptions().device(device));
       torch::Tensor style = torch::rand({1, 3, size, size}, torch::TensorOptions().device(device));
@@ -114,7 +138,6 @@ std::vector<BenchRow> run_bench(const BenchOptions& options) {
         image.mutable_grad().reset();
       };
       iteration();
-      BenchRow row;
       row.network = name;
       row.weights = weights_name;
       row.size = size;
@@ -143,7 +166,7 @@ std::string bench_table(const std::vector<BenchRow>& rows) {
                   r.network.c_str(), r.size, r.seconds_per_iteration, r.conv_seconds,
                   r.seconds_per_iteration / r.conv_seconds, r.gflop, r.gflops, r.sgemm_gflops,
                   100.0 * r.gflops / r.sgemm_gflops, r.weights.c_str());
-    out << line << r.profile;
+    out << line << r.tuning << r.profile;
   }
   if (!rows.empty()) out << "sgemm: " << rows.front().blas << ", split over the threads as the losses' products are\n";
   return out.str();
@@ -161,6 +184,8 @@ nlohmann::json bench_json(const std::vector<BenchRow>& rows) {
                       {"gflops", r.gflops},
                       {"sgemm_gflops", r.sgemm_gflops},
                       {"blas", r.blas},
+                      {"tuning", {{"choice", r.tuning_choice}, {"source", r.tuning_source},
+                                  {"candidates", r.tuning_candidates}}},
                       {"fraction_of_sgemm", r.gflops / r.sgemm_gflops}});
   return result;
 }
