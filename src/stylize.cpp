@@ -12,6 +12,7 @@
 #include "run/image_run.h"
 #include "run/run_plan.h"
 #include "runtime/cpu_runtime.h"
+#include "tuning/tuner.h"
 
 namespace impasto {
 
@@ -26,6 +27,10 @@ RunResult stylize(const Options& options, const RunCallbacks& callbacks) {
   check_output_paths(options);
   prepare_cpu_runtime(options.threads);
   RunPlan plan = plan_run(options);
+  // The layout that runs fastest here, timed (or cached) at the output's size, or a tile's.
+  const int tuned_size = options.tile > 0 ? std::min(options.tile, options.size) : options.size;
+  plan.network.channels_last =
+      tune_cpu(*plan.spec, plan.network, plan.taps(), tuned_size, tuned_size, tune_mode()).choice.channels_last;
   const std::unique_ptr<Network> network = build_network(plan);
   return run_image(plan, *network, {}, callbacks);
 }

@@ -1,5 +1,6 @@
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -11,6 +12,7 @@ struct BenchOptions {
   std::vector<int> sizes{256, 512};
   int iterations = 5;                  // timed iterations per case (after one warm-up)
   int threads = 0;
+  std::string tune = "auto";           // off | auto | force (tuning/tuner.h)
   std::string model_dir;
   std::string device = "cpu";
   size_t profile_top = 0;              // > 0: also list the iteration's top operators by self time
@@ -28,6 +30,10 @@ struct BenchRow {
   double sgemm_gflops = 0;             // this machine's own sgemm, measured in the same run
   std::string blas;                    // the BLAS and kernels that sgemm ran on (runtime/cpu_runtime.h)
   std::string profile;                 // the operator table when asked for
+  std::string tuning;                  // what the tuner chose and its candidates' timings, as text
+  std::string tuning_choice;           // e.g. "contiguous, oneDNN convolutions, split BLAS"
+  std::string tuning_source;           // measured | cache | off
+  std::vector<std::pair<std::string, double>> tuning_candidates;  // name, estimated s of layer work
 };
 
 std::vector<BenchRow> run_bench(const BenchOptions& options);

@@ -15,6 +15,7 @@
 #include "runtime/blas.h"
 #include "runtime/cpu_runtime.h"
 #include "run/run_plan.h"
+#include "tuning/tuner.h"
 
 namespace impasto {
 namespace {
@@ -61,6 +62,20 @@ double time_convolutions(const Network& network, int64_t height, int64_t width, 
   return total;
 }
 
+// Chooses the CPU layout and paths for this network and size (or reads the cached choice), applies
+// the process-wide part and returns the layout to build the network in; the row shows what was
+// chosen and each candidate's timing.
+bool tune_for_row(const NetworkSpec& spec, const NetworkConfig& config, const std::vector<std::string>& taps,
+                  int size, const std::string& mode, BenchRow& row) {
+  const TuningOutcome outcome = tune_cpu(spec, config, taps, size, size, mode);
+  row.tuning = tuning_table(outcome);
+  row.tuning_choice = outcome.choice.name();
+  row.tuning_source = outcome.source;
+  for (const auto& candidate : outcome.candidates)
+    row.tuning_candidates.emplace_back(candidate.choice.name(), candidate.seconds);
+  return outcome.choice.channels_last;
+}
+
 }  // namespace
 
 double measure_sgemm_gflops(int n) {
@@ -73,6 +88,7 @@ double measure_sgemm_gflops(int n) {
 }
 
 std::vector<BenchRow> run_bench(const BenchOptions& options) {
+  check_tune_mode(options.tune);
   prepare_cpu_runtime(options.threads);
   std::vector<BenchRow> rows;
   const double sgemm = measure_sgemm_gflops();
@@ -96,9 +112,20 @@ std::vector<BenchRow> run_bench(const BenchOptions& options) {
     }();
     const ObjectiveConfig& config = plan.objective;
     const std::string weights_name = plan.weights_path.string();
-    const std::unique_ptr<Network> built = build_network(plan);
-    const Network& network = *built;
+    const NetworkSpec& spec = *plan.spec;
+    NetworkConfig& network_config = plan.network;
+    const auto taps = plan.taps();
+    // Rebuilt when the tuned layout changes between sizes; the weights file stays open until then.
+    std::unique_ptr<Network> built;
+    auto build = [&] { built = std::make_unique<Network>(spec, plan.weights.get(), taps, network_config); };
     for (int size : options.sizes) {
+      BenchRow row;
+      const bool channels_last = tune_for_row(spec, network_config, taps, size, options.tune, row);
+      if (!built || channels_last != network_config.channels_last) {
+        network_config.channels_last = channels_last;
+        build();
+      }
+      const Network& network = *built;
       torch::manual_seed(0);
       const auto on_device = torch::TensorOptions().device(plan.network.device);
       torch::Tensor content = torch::rand({1, 3, size, size}, on_device);
@@ -110,7 +137,6 @@ std::vector<BenchRow> run_bench(const BenchOptions& options) {
         image.mutable_grad().reset();
       };
       iteration();
-      BenchRow row;
       row.network = name;
       row.weights = weights_name;
       row.size = size;
@@ -139,7 +165,7 @@ std::string bench_table(const std::vector<BenchRow>& rows) {
                   r.network.c_str(), r.size, r.seconds_per_iteration, r.conv_seconds,
                   r.seconds_per_iteration / r.conv_seconds, r.gflop, r.gflops, r.sgemm_gflops,
                   100.0 * r.gflops / r.sgemm_gflops, r.weights.c_str());
-    out << line << r.profile;
+    out << line << r.tuning << r.profile;
   }
   if (!rows.empty()) out << "sgemm: " << rows.front().blas << ", split over the threads as the losses' products are\n";
   return out.str();
@@ -157,6 +183,8 @@ nlohmann::json bench_json(const std::vector<BenchRow>& rows) {
                       {"gflops", r.gflops},
                       {"sgemm_gflops", r.sgemm_gflops},
                       {"blas", r.blas},
+                      {"tuning", {{"choice", r.tuning_choice}, {"source", r.tuning_source},
+                                  {"candidates", r.tuning_candidates}}},
                       {"fraction_of_sgemm", r.gflops / r.sgemm_gflops}});
   return result;
 }

@@ -18,10 +18,13 @@
 #include "impasto/stylize.h"
 #include "io/output_paths.h"
 #include "models/model_manager.h"
+#include "tuning/tuner.h"
 
 namespace {
 
 constexpr int kInputErrorExit = 2;
+
+std::string tune_choice;  // --tune of stylize and texture; empty: IMPASTO_TUNE, else auto
 
 void add_transfer_options(CLI::App& command, impasto::Options& o, bool& dry_run, bool texture) {
   // A repeated scalar option overrides the earlier one, as in most command-line tools.
@@ -72,12 +75,16 @@ void add_transfer_options(CLI::App& command, impasto::Options& o, bool& dry_run,
       ->capture_default_str();
   command.add_option("--device", o.device, "cpu or cuda")->capture_default_str();
   command.add_option("--threads", o.threads, "CPU threads (0: all cores)")->capture_default_str();
+  command.add_option("--tune", tune_choice,
+                     "CPU layout tuning: off, auto (default: measure once per machine, network and size, then use "
+                     "the cached choice) or force (measure again)");
   command.add_option("--report", o.report, "write a JSON record of the run to this file");
   impasto::add_control_options(command, o, texture);
   command.add_flag("--dry-run", dry_run, "print the estimated peak memory and time, then stop without writing");
 }
 
 int run_transfer(const impasto::Options& options, bool dry_run) {
+  if (!tune_choice.empty()) impasto::set_tune_mode(tune_choice);
   if (dry_run) {
     std::cout << impasto::describe(impasto::estimate_run(options)) << "dry run: nothing written\n";
     return 0;
@@ -129,6 +136,8 @@ int main(int argc, char** argv) {
   bench->add_option("--iterations", bench_options.iterations, "timed iterations per case")->capture_default_str()
       ->check(CLI::Range(1, 100000).description("at least 1"));
   bench->add_option("--threads", bench_options.threads, "CPU threads (0: all cores)")->check(CLI::NonNegativeNumber);
+  bench->add_option("--tune", bench_options.tune, "CPU layout tuning: off, auto or force (shows what was chosen)")
+      ->capture_default_str();
   bench->add_option("--model-dir", bench_options.model_dir, "directory holding downloaded models");
   bench->add_option("--device", bench_options.device, "cpu or cuda")->capture_default_str();
   bench->add_option("--profile", bench_options.profile_top,

@@ -72,6 +72,17 @@ torch::Tensor parallel_mm(const torch::Tensor& a, const torch::Tensor& b) {
   const int64_t m = a.size(0), k = a.size(1), n = b.size(1);
   torch::Tensor c = torch::empty({m, n}, a.options());
   float* out = c.data_ptr<float>();
+  if (pool_parts() > 1 && m < 2 * grain_rows(k, n) && vb.transpose == CblasNoTrans && n >= 128) {
+    // Few rows and many columns (a Gram gradient in the contiguous layout, [C,C] x [C,HW]): split
+    // the columns instead, or one thread would do it all.
+    const int64_t grain = std::max<int64_t>(64, (int64_t{1} << 20) / std::max<int64_t>(1, k * m));
+    at::parallel_for(0, n, grain, [&](int64_t begin, int64_t end) {
+      cblas_sgemm(CblasRowMajor, va.transpose, CblasNoTrans, static_cast<int>(m), static_cast<int>(end - begin),
+                  static_cast<int>(k), 1.0f, row_address(a, va, 0), static_cast<int>(va.leading),
+                  b.data_ptr<float>() + begin, static_cast<int>(vb.leading), 0.0f, out + begin, static_cast<int>(n));
+    });
+    return c;
+  }
   const int64_t grain = pool_parts() > 1 ? grain_rows(k, n) : m;  // grain m: one call, on this thread
   at::parallel_for(0, m, std::max<int64_t>(grain, 1), [&](int64_t begin, int64_t end) {
     cblas_sgemm(CblasRowMajor, va.transpose, vb.transpose, static_cast<int>(end - begin), static_cast<int>(n),

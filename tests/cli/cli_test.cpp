@@ -304,6 +304,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"CorruptContentMask", "--content-mask {dir}/corrupt.jpg", "cannot decode content mask"},
         BadInput{"StyleMapWithoutContentMap", "--style-map {dir}/map.png", "--content-map"},
         BadInput{"UnknownColourMode", "--preserve-colors sepia", "--preserve-colors"},
+        BadInput{"UnknownTuneMode", "--tune sometimes", "--tune must be off, auto or force"},
+        BadInput{"UnknownBenchTuneMode", "RAW bench --networks squeezenet --sizes 64 --tune always", "--tune must be"},
         BadInput{"SixteenBitJpeg", "--bit-depth 16 --output {dir}/out.jpg", "--bit-depth 16"},
         BadInput{"AnimationType", "--animate {dir}/run.avi", "--animate"},
         BadInput{"UnknownInputConvention", "--input-convention bogus", "--input-convention must be auto, caffe"}),
