@@ -7,6 +7,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/audio_command.h"
 #include "cli/control_options.h"
 #include "cli/serve_command.h"
 #include "report/progress.h"
@@ -144,6 +145,9 @@ int main(int argc, char** argv) {
   impasto::server::ServeOptions serve_options;
   CLI::App* serve = impasto::add_serve_command(app, serve_options);
 
+  impasto::AudioOptions audio_options;
+  CLI::App* audio = impasto::add_audio_command(app, audio_options);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -171,6 +175,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (serve->parsed()) return impasto::server::serve(serve_options);
+    if (audio->parsed()) return impasto::run_audio_command(audio_options);
     if (bench->parsed()) {
       const auto rows = impasto::run_bench(bench_options);
       std::cout << impasto::bench_table(rows);
