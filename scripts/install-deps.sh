@@ -7,6 +7,8 @@ packages=(
   libopencv-dev libcli11-dev nlohmann-json3-dev libmatio-dev libhdf5-dev
   libgtest-dev libssl-dev curl
   libcpp-httplib-dev
+  libsndfile1-dev
+  espeak-ng sox  # sounds for the audio tests
   chromium
   opencv-doc
   slurm-wlm munge iproute2  # the single-node Slurm cluster of the batch tests (scripts/slurm-local.sh)

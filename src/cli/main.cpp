@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/batch_command.h"
+#include "cli/audio_command.h"
 #include "cli/control_options.h"
 #include "cli/serve_command.h"
 #include "report/progress.h"
@@ -161,6 +162,9 @@ int main(int argc, char** argv) {
   impasto::server::ServeOptions serve_options;
   CLI::App* serve = impasto::add_serve_command(app, serve_options);
 
+  impasto::AudioOptions audio_options;
+  CLI::App* audio = impasto::add_audio_command(app, audio_options);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -189,6 +193,7 @@ int main(int argc, char** argv) {
     }
     if (serve->parsed()) return impasto::server::serve(serve_options);
     if (batch.parsed()) return batch.run();
+    if (audio->parsed()) return impasto::run_audio_command(audio_options);
     if (bench->parsed()) {
       if (!bench_json_path.empty() && bench_json_path != "-") impasto::check_writable_file(bench_json_path, "--json");
       const auto rows = impasto::run_bench(bench_options);

@@ -10,6 +10,7 @@
 #include "image/animation.h"
 #include "image/colour_preservation.h"
 #include "image/image_io.h"
+#include "report/iteration_record.h"
 #include "report/loss_breakdown.h"
 #include "runtime/cpu_allocator.h"
 #include "transfer/spatial_control.h"
@@ -33,19 +34,6 @@ torch::Tensor initial_image(const Options& options, const torch::Tensor& content
     return (torch::randn({1, 3, height, width}) * 0.1 + 0.5).clamp_(0, 1).to(device);
   }
   return resize_to(load_image(options.init, "--init image"), height, width).to(device);
-}
-
-IterationRecord record_of(int iteration, const LossValues& losses, double seconds, int scale) {
-  IterationRecord r;
-  r.iteration = iteration;
-  r.losses = losses.terms;
-  r.content_loss = losses["content"];
-  r.style_loss = losses["style"];
-  r.tv_loss = losses["tv"];
-  r.total_loss = losses.total;
-  r.seconds = seconds;
-  r.scale = scale;
-  return r;
 }
 
 }  // namespace
@@ -74,7 +62,7 @@ RunResult run_image(const RunPlan& plan, const Network& network, const ImageJob&
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   int scale_size = 0;
   auto record = [&](int iteration, const LossValues& losses) {
-    return record_of(iteration, losses, elapsed(), scale_size);
+    return iteration_record(iteration, losses, elapsed(), scale_size);
   };
   const RunPlan::Scale& last = plan.output_scale();
   std::unique_ptr<AnimationWriter> animation;
