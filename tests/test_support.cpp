@@ -22,10 +22,9 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, error);
 }
 
-CommandResult run_impasto(const std::string& arguments) {
-  const std::string command = std::string("'") + IMPASTO_BINARY + "' " + arguments + " 2>&1";
+CommandResult run_shell(const std::string& command) {
   CommandResult result;
-  FILE* pipe = ::popen(command.c_str(), "r");
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
   if (!pipe) return result;
   std::array<char, 4096> buffer{};
   size_t n;
@@ -33,6 +32,10 @@ CommandResult run_impasto(const std::string& arguments) {
   const int status = ::pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+CommandResult run_impasto(const std::string& arguments) {
+  return run_shell(std::string("'") + IMPASTO_BINARY + "' " + arguments);
 }
 
 void write_bytes(const std::filesystem::path& path, const std::string& bytes) {

@@ -28,6 +28,9 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
+// Runs a shell command line; its stdout and stderr are collected together.
+CommandResult run_shell(const std::string& command);
+
 // Runs the impasto binary with these arguments (a shell-quoted string).
 CommandResult run_impasto(const std::string& arguments);
 

@@ -11,6 +11,7 @@
 #include "cli/audio_command.h"
 #include "cli/control_options.h"
 #include "cli/serve_command.h"
+#include "cli/video_command.h"
 #include "report/progress.h"
 #include "image/image_io.h"
 #include "impasto/bench.h"
@@ -165,6 +166,12 @@ int main(int argc, char** argv) {
   impasto::AudioOptions audio_options;
   CLI::App* audio = impasto::add_audio_command(app, audio_options);
 
+  impasto::VideoOptions video_options;
+  bool video_dry_run = false;
+  CLI::App* video = impasto::add_video_command(app, video_options, [&](CLI::App& command, impasto::Options& o) {
+    add_transfer_options(command, o, video_dry_run, false);
+  });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -192,6 +199,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (serve->parsed()) return impasto::server::serve(serve_options);
+    if (video->parsed()) return impasto::run_video_command(video_options, video_dry_run);
     if (batch.parsed()) return batch.run();
     if (audio->parsed()) return impasto::run_audio_command(audio_options);
     if (bench->parsed()) {

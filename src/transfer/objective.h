@@ -9,6 +9,7 @@
 #include "nets/network.h"
 #include "transfer/loss_term.h"
 #include "transfer/style_statistics.h"
+#include "transfer/temporal_term.h"
 
 namespace impasto {
 
@@ -47,6 +48,7 @@ struct ObjectiveConfig {
   // Tiled runs: terms with per-pixel targets compute them per window (Objective::focus), never for
   // the whole image.
   bool windowed = false;
+  TemporalConfig temporal;  // video frames: earlier outputs warped along the flow (temporal_term.h)
 };
 
 // The objective a run's options ask for on this network (layers default to the network's own).

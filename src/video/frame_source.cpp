@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
@@ -102,6 +103,9 @@ std::unique_ptr<FrameSource> open_video(const std::string& path) {
   std::error_code error;
   if (!fs::exists(path, error)) throw InputError("cannot read video '" + path + "': no such file");
   if (!std::ifstream(path, std::ios::binary)) throw InputError("cannot read video '" + path + "': permission denied");
+  // FFmpeg's own log lines ("moov atom not found") would break the one-line error; the user can still
+  // ask for them with OPENCV_FFMPEG_LOGLEVEL.
+  ::setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", 0);
   cv::VideoCapture capture;
   try {
     capture.open(path, cv::CAP_FFMPEG);

@@ -15,6 +15,18 @@ torch::Tensor tensor_from_mask(const cv::Mat& mask) {
   return torch::from_blob(dense.data, {1, 1, dense.rows, dense.cols}, torch::kFloat).clone();
 }
 
+// 1 where the flow lands inside the other frame, 0 where the scene came in from outside it.
+cv::Mat lands_inside(const cv::Mat& flow) {
+  cv::Mat inside(flow.size(), CV_32F);
+  for (int y = 0; y < flow.rows; ++y)
+    for (int x = 0; x < flow.cols; ++x) {
+      const cv::Vec2f w = flow.at<cv::Vec2f>(y, x);
+      const float bx = x + w[0], by = y + w[1];
+      inside.at<float>(y, x) = bx >= 0 && by >= 0 && bx <= flow.cols - 1 && by <= flow.rows - 1 ? 1.f : 0.f;
+    }
+  return inside;
+}
+
 }  // namespace
 
 std::vector<TemporalTarget> temporal_targets(const std::vector<EarlierFrame>& earlier) {
@@ -34,9 +46,12 @@ std::vector<TemporalTarget> temporal_targets(const std::vector<EarlierFrame>& ea
 
 torch::Tensor warped_start(const EarlierFrame& previous, const torch::Tensor& content) {
   const torch::Tensor warped = warp_image(previous.output, previous.to_earlier);
-  const torch::Tensor reliable =
-      tensor_from_mask(reliability(previous.to_earlier, previous.from_earlier)).to(content.device());
-  return warped.to(content.device()) * reliable + content * (1 - reliable);
+  // Occluded pixels and motion boundaries keep the warped (painted) result as the paper starts them:
+  // the temporal term does not hold them, so the optimiser repaints them; filling them with the
+  // photo left unpainted patches after a few iterations (DIS flow's patch edges count as motion
+  // boundaries). Only where the scene came in from outside the frame has the warp nothing to give.
+  const torch::Tensor inside = tensor_from_mask(lands_inside(previous.to_earlier)).to(content.device());
+  return warped.to(content.device()) * inside + content * (1 - inside);
 }
 
 }  // namespace impasto

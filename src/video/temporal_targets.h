@@ -20,8 +20,9 @@ struct EarlierFrame {
 // closest-first weights of their reliabilities (by increasing distance).
 std::vector<TemporalTarget> temporal_targets(const std::vector<EarlierFrame>& earlier);
 
-// Where frame i starts: the previous output warped into it where the flow is reliable, the content
-// frame where it is not (disoccluded, or moved in from outside the frame).
+// Where frame i starts (Ruder et al.): the previous output warped into it, occlusions included (the
+// temporal term leaves those free to be repainted); the content frame where the scene moved in from
+// outside the frame, where the warp has nothing.
 torch::Tensor warped_start(const EarlierFrame& previous, const torch::Tensor& content);
 
 }  // namespace impasto

@@ -24,18 +24,6 @@ using Clock = std::chrono::steady_clock;
 
 std::string q(const fs::path& path) { return "'" + path.string() + "'"; }
 
-CommandResult shell(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) return result;
-  std::array<char, 4096> buffer{};
-  size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
@@ -54,7 +42,7 @@ class SlurmCluster : public ::testing::Test {
   void SetUp() override {
     if (!fs::exists(squeezenet_file()) || !fs::exists(shared_image("tubingen.jpg")))
       GTEST_SKIP() << "shared models/images not present";
-    const auto up = shell(script() + " up " + q(cluster()));
+    const auto up = run_shell(script() + " up " + q(cluster()));
     if (up.exit_code == 77) GTEST_SKIP() << up.output;
     ASSERT_EQ(up.exit_code, 0) << up.output;
     started_ = true;
@@ -64,7 +52,7 @@ class SlurmCluster : public ::testing::Test {
   }
   void TearDown() override {
     if (started_) {
-      EXPECT_EQ(shell(script() + " down " + q(cluster())).exit_code, 0);
+      EXPECT_EQ(run_shell(script() + " down " + q(cluster())).exit_code, 0);
     }
     ::unsetenv("SLURM_CONF");
   }
@@ -96,7 +84,7 @@ class SlurmCluster : public ::testing::Test {
   bool wait_for(const std::string& id, int seconds) {
     const auto end = Clock::now() + std::chrono::seconds(seconds);
     while (Clock::now() < end) {
-      const auto listed = shell("squeue -h -j " + id);
+      const auto listed = run_shell("squeue -h -j " + id);
       if (listed.exit_code == 0 && listed.output.empty()) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(300));
     }
@@ -176,7 +164,7 @@ TEST_F(SlurmCluster, ScancelOfOneTaskThenTheSameCommandFinishesOnlyTheMissingJob
     if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_TRUE(started) << logs(out);
-  ASSERT_EQ(shell("scancel " + id + "_1").exit_code, 0);
+  ASSERT_EQ(run_shell("scancel " + id + "_1").exit_code, 0);
   ASSERT_TRUE(wait_for(id, 300)) << logs(out);
   EXPECT_EQ(task_states(id)[1].substr(0, 9), "CANCELLED") << read_text(cluster() / "log" / "jobcomp.txt");
 
@@ -239,23 +227,23 @@ TEST_F(SlurmCluster, ACorruptPhotoFailsAloneAndIsListedWithItsError) {
 
 TEST_F(SlurmCluster, TheScriptRestartsAfterACrashAndIsQuietWhenUp) {
   const auto conf = read_text(cluster() / "slurm.conf");
-  const auto again = shell(script() + " up " + q(cluster()));
+  const auto again = run_shell(script() + " up " + q(cluster()));
   EXPECT_EQ(again.exit_code, 0) << again.output;
   EXPECT_EQ(read_text(cluster() / "slurm.conf"), conf) << "a running cluster was set up again";
   // A crash: the controller killed outright, its pid file left behind.
   const std::string controller = read_text(cluster() / "run" / "slurmctld.pid");
-  ASSERT_EQ(shell("kill -9 " + controller).exit_code, 0);
-  const auto restarted = shell(script() + " up " + q(cluster()));
+  ASSERT_EQ(run_shell("kill -9 " + controller).exit_code, 0);
+  const auto restarted = run_shell(script() + " up " + q(cluster()));
   ASSERT_EQ(restarted.exit_code, 0) << restarted.output;
   EXPECT_NE(read_text(cluster() / "run" / "slurmctld.pid"), controller);
-  const auto job = shell("sbatch --parsable --gres=gpu:1 --wrap 'echo gpu $CUDA_VISIBLE_DEVICES' -o " +
+  const auto job = run_shell("sbatch --parsable --gres=gpu:1 --wrap 'echo gpu $CUDA_VISIBLE_DEVICES' -o " +
                          q(dir / "gpu.log"));
   ASSERT_EQ(job.exit_code, 0) << job.output;
   ASSERT_TRUE(wait_for(job.output.substr(0, job.output.find('\n')), 60));
   EXPECT_EQ(read_text(dir / "gpu.log"), "gpu 0\n");
   std::vector<std::string> pids;
   for (const char* daemon : {"slurmd", "slurmctld", "munged"}) pids.push_back(read_text(cluster() / "run" / (std::string(daemon) + ".pid")));
-  ASSERT_EQ(shell(script() + " down " + q(cluster())).exit_code, 0);
+  ASSERT_EQ(run_shell(script() + " down " + q(cluster())).exit_code, 0);
   started_ = false;
   for (const auto& pid : pids) EXPECT_FALSE(running(pid.substr(0, pid.find('\n')))) << pid;
 }

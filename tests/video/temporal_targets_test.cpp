@@ -24,6 +24,15 @@ TEST(WarpedStart, FollowsTheFlowAndTakesTheContentWhereTheSceneCameIn) {
   }
 }
 
+TEST(WarpedStart, KeepsThePaintedResultWhereTheFlowIsUnreliableInsideTheFrame) {
+  const torch::Tensor ramp = torch::arange(10, torch::kFloat).div(10).view({1, 1, 1, 10}).expand({1, 3, 6, 10}).contiguous();
+  const torch::Tensor content = torch::full({1, 3, 6, 10}, 0.95f);
+  // The backward flow contradicts the forward one: every pixel fails the consistency check.
+  const EarlierFrame inconsistent{1, ramp, constant_flow(6, 10, -2), constant_flow(6, 10, 0)};
+  const torch::Tensor start = warped_start(inconsistent, content);
+  for (int x = 2; x < 10; ++x) EXPECT_NEAR(start[0][1][3][x].item<float>(), (x - 2) / 10.f, 1e-6) << x;
+}
+
 TEST(TemporalTargets, WarpEachEarlierOutputAndWeightThemClosestFirst) {
   const torch::Tensor one = torch::rand({1, 3, 6, 10}), two = torch::rand({1, 3, 6, 10});
   std::vector<EarlierFrame> earlier = {

@@ -1,0 +1,283 @@
+// impasto video: paints a clip frame by frame against one network, each frame started from the
+// previous result warped along the optical flow and held to the earlier frames by the temporal loss.
+#include "impasto/video.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "impasto/errors.h"
+#include "io/atomic_file.h"
+#include "run/image_run.h"
+#include "run/run_plan.h"
+#include "runtime/cpu_runtime.h"
+#include "video/flow_field.h"
+#include "video/frame_source.h"
+#include "video/frame_store.h"
+#include "video/frame_tensor.h"
+#include "video/reliability.h"
+#include "video/scene_cut.h"
+#include "video/temporal_targets.h"
+#include "video/video_output.h"
+#include "video/warping_error.h"
+
+namespace impasto {
+namespace fs = std::filesystem;
+namespace {
+
+void validate_video(const VideoOptions& o) {
+  if (o.frame.content.empty()) throw InputError("--content: name the video clip to paint");
+  check_video_output(o.frame.output);
+  if (o.frame_iterations < 1) throw InputError("--frame-iterations must be at least 1");
+  if (o.temporal_weight < 0) throw InputError("--temporal-weight must not be negative");
+  for (int j : o.temporal_frames)
+    if (j < 1) throw InputError("--temporal-frames must be positive frame distances, e.g. 1,2,4");
+  if (o.max_frames < 0) throw InputError("--max-frames must not be negative");
+  parse_flow_method(o.flow);
+  if (!o.frame.animate.empty()) throw InputError("--animate does not apply to video: use --frames-dir to keep the frames");
+  if (o.frame.save_every > 0) throw InputError("--save-every does not apply to video: use --frames-dir to keep the frames");
+  if (o.frame.bit_depth != 8) throw InputError("--bit-depth: video frames are 8-bit");
+}
+
+// What decides the painted pixels: a rerun with the same fingerprint continues the earlier frames
+// (frame i depends on frames 0..i alone, so a longer --max-frames continues too).
+nlohmann::json fingerprint_of(const VideoOptions& o) {
+  Options frame = o.frame;
+  frame.output.clear(), frame.report.clear(), frame.threads = 0, frame.print_every = 0;
+  return {{"frame", frame},          {"frame_iterations", o.frame_iterations}, {"temporal_weight", o.temporal_weight},
+          {"temporal_frames", o.temporal_frames}, {"flow", o.flow}};
+}
+
+std::string work_folder(const VideoOptions& o) {
+  if (!o.frames_dir.empty()) return o.frames_dir;
+  const fs::path output(o.frame.output);
+  return (output.parent_path() / ("." + output.filename().string() + ".frames")).string();
+}
+
+// The clip's frames at the size painted (the plan's output scale), 8-bit BGR.
+std::vector<cv::Mat> read_frames(FrameSource& source, int max_frames, const cv::Mat& first, cv::Size size) {
+  std::vector<cv::Mat> frames;
+  auto add = [&](const cv::Mat& frame) {
+    cv::Mat sized;
+    cv::resize(frame, sized, size, 0, 0, size.area() < frame.size().area() ? cv::INTER_AREA : cv::INTER_CUBIC);
+    frames.push_back(sized);
+  };
+  add(first);
+  while (max_frames == 0 || static_cast<int>(frames.size()) < max_frames) {
+    const cv::Mat frame = source.next();
+    if (frame.empty()) break;
+    add(frame);
+  }
+  return frames;
+}
+
+// The flow pairs in the order frames need them: (i, i − j) for each distance j, and (i, i − 1)
+// always (the warped start and the warping error).
+std::vector<std::pair<int, int>> flow_plan(int frames, int from, std::vector<int> distances) {
+  distances.push_back(1);
+  std::sort(distances.begin(), distances.end());
+  distances.erase(std::unique(distances.begin(), distances.end()), distances.end());
+  std::vector<std::pair<int, int>> pairs;
+  for (int i = std::max(1, from); i < frames; ++i)
+    for (int j : distances)
+      if (j <= i) pairs.emplace_back(i, i - j);
+  return pairs;
+}
+
+nlohmann::json record_json(const FrameRecord& r) {
+  nlohmann::json losses = nlohmann::json::object();
+  for (const auto& [name, value] : r.losses) losses[name] = value;
+  return {{"frame", r.frame},           {"iterations", r.iterations}, {"losses", losses},
+          {"seconds", r.seconds},       {"warp_error", r.warp_error}, {"flow_residual", r.flow_residual},
+          {"scene_cut", r.scene_cut}};
+}
+
+FrameRecord record_from_json(const nlohmann::json& j) {
+  FrameRecord r;
+  r.frame = j.value("frame", 0);
+  r.iterations = j.value("iterations", 0);
+  r.seconds = j.value("seconds", 0.0);
+  r.warp_error = j.value("warp_error", 0.0);
+  r.flow_residual = j.value("flow_residual", 0.0);
+  r.scene_cut = j.value("scene_cut", false);
+  if (j.contains("losses"))
+    for (const auto& [name, value] : j["losses"].items()) r.losses.emplace_back(name, value.get<double>());
+  r.resumed = true;
+  return r;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+VideoResult run_video(const VideoOptions& options, const VideoCallbacks& callbacks) {
+  validate_video(options);
+  auto source = FrameSource::open(options.frame.content);
+  const cv::Mat first = source->next();
+  prepare_cpu_runtime(options.frame.threads);
+  RunPlan plan = plan_run(options.frame, ImageSize{first.rows, first.cols});
+  plan.options.report.clear();  // the video's report is written below, not one per frame
+  const RunPlan::Scale& painted = plan.output_scale();
+  const std::vector<cv::Mat> frames = read_frames(*source, options.max_frames, first,
+                                                  cv::Size(static_cast<int>(painted.width), static_cast<int>(painted.height)));
+  const int count = static_cast<int>(frames.size());
+  const bool temporal = options.temporal_weight > 0;
+
+  VideoResult result;
+  result.frames = count;
+  result.width = static_cast<int>(painted.width);
+  result.height = static_cast<int>(painted.height);
+  result.frames_per_second = source->frames_per_second();
+  auto note = [&](const std::string& text) {
+    result.notes.push_back(text);
+    if (callbacks.on_note) callbacks.on_note(text);
+  };
+
+  FrameStore store(work_folder(options), fingerprint_of(options));
+  const bool fresh_store = store.finished() == 0;
+  try {
+    const int resumed = store.finished();
+    if (resumed > 0 && resumed < count)
+      note("continuing after frame " + std::to_string(resumed) + " of " + std::to_string(count) + " (" + store.folder() + ")");
+    FlowField flows(frames, parse_flow_method(options.flow), options.flow_cache,
+                    flow_plan(count, resumed, temporal ? options.temporal_frames : std::vector<int>{}));
+    std::unique_ptr<Network> network = build_network(plan);
+    RunPlan later = plan;  // every frame after the first: fewer iterations, from the warped previous result
+    later.options.iterations = later.optimizer.iterations = options.frame_iterations;
+    later.scales = {plan.output_scale()};  // a warped result is already a fine start: no coarse scales
+    later.notes.clear();
+
+    const int reach = temporal && !options.temporal_frames.empty()
+                          ? *std::max_element(options.temporal_frames.begin(), options.temporal_frames.end())
+                          : 1;
+    std::map<int, torch::Tensor> outputs;  // the last `reach` outputs, as written (8-bit)
+    auto output = [&](int i) -> torch::Tensor& {
+      if (!outputs.count(i)) outputs[i] = tensor_from_frame(store.read_image(i)).to(plan.network.device);
+      return outputs[i];
+    };
+    auto earlier = [&](int i, int j) {
+      return EarlierFrame{j, output(i - j), flows.flow(i, i - j), flows.flow(i - j, i)};
+    };
+
+    int shot_start = 0;  // the first frame of the current shot: nothing before it carries over
+    for (int i = 0; i < count; ++i) {
+      if (i < resumed) {
+        result.records.push_back(record_from_json(store.read_record(i)));
+        if (result.records.back().scene_cut) shot_start = i;
+        if (callbacks.on_frame) callbacks.on_frame(result.records.back(), count);
+        continue;
+      }
+      const auto start = std::chrono::steady_clock::now();
+      const torch::Tensor content = tensor_from_frame(frames[i]).to(plan.network.device);
+      ImageJob job;
+      job.content = content;
+      job.output = store.staging_path(i);
+      torch::Tensor written;
+      job.written = &written;
+      FrameRecord record;
+      if (i > 0) {
+        record.flow_residual = flow_residual(frames[i - 1], frames[i], flows.flow(i, i - 1));
+        record.scene_cut = is_scene_cut(record.flow_residual);
+        if (record.scene_cut) shot_start = i;
+      }
+      const bool continued = i > shot_start && temporal;
+      if (continued) {
+        job.init = warped_start(earlier(i, 1), content);
+        std::vector<EarlierFrame> looked_back;
+        for (int j : options.temporal_frames)
+          if (i - j >= shot_start) looked_back.push_back(earlier(i, j));
+        TemporalConfig temporal_config{options.temporal_weight, temporal_targets(looked_back)};
+        job.configure = [temporal_config](ObjectiveConfig& config, const RunPlan::Scale& scale) {
+          config.temporal = temporal_config;
+          for (auto& target : config.temporal.targets) {
+            if (target.image.size(2) == scale.height && target.image.size(3) == scale.width) continue;
+            const std::vector<int64_t> size{scale.height, scale.width};
+            namespace F = torch::nn::functional;
+            target.image = F::interpolate(target.image, F::InterpolateFuncOptions().size(size).mode(torch::kArea));
+            target.weights = F::interpolate(target.weights, F::InterpolateFuncOptions().size(size).mode(torch::kArea));
+          }
+        };
+      }
+      RunCallbacks frame_callbacks;
+      frame_callbacks.on_iteration = [&](const IterationRecord& r, int planned) {
+        if (callbacks.on_iteration) callbacks.on_iteration(i + 1, count, r.iteration, planned);
+      };
+      const RunResult run = run_image(continued ? later : plan, *network, job, frame_callbacks);
+      outputs[i] = tensor_from_frame(frame_from_tensor(written)).to(plan.network.device);  // as the PNG keeps it
+      outputs.erase(i - reach);
+
+      record.frame = i + 1;
+      record.iterations = run.final.iteration;
+      record.losses = run.final.losses;
+      record.losses.emplace_back("total", run.final.total_loss);
+      if (i > 0) {
+        const cv::Mat forward = flows.flow(i - 1, i);
+        record.warp_error = warping_error(frame_from_tensor(output(i - 1)), frame_from_tensor(outputs[i]), forward,
+                                          reliability(forward, flows.flow(i, i - 1)));
+      }
+      record.seconds = seconds_since(start);
+      store.write_record(i, record_json(record));
+      store.commit_image(i);
+      result.records.push_back(record);
+      if (callbacks.on_frame) callbacks.on_frame(record, count);
+    }
+
+    double total = 0;
+    for (const auto& r : result.records) total += r.warp_error;
+    result.warp_error = count > 1 ? total / (count - 1) : 0;
+    result.input_warp_error = clip_warping_error(frames, flows);
+    result.flow_seconds = flows.seconds_computing();
+    result.flow_wait_seconds = flows.seconds_waiting();
+    result.audio = write_video(
+        options.frame.output, count, [&](int i) { return store.read_image(i); }, result.frames_per_second,
+        options.frame.content);
+  } catch (...) {
+    if (fresh_store && store.finished() == 0) store.remove();  // bad input: leave nothing behind
+    throw;
+  }
+  if (options.frames_dir.empty()) store.remove();
+  if (!options.frame.report.empty())
+    write_file_atomically(options.frame.report, video_report(options, result).dump(2) + "\n");
+  return result;
+}
+
+nlohmann::json video_report(const VideoOptions& options, const VideoResult& result) {
+  nlohmann::json report;
+  report["options"] = options.frame;
+  report["options"]["frame_iterations"] = options.frame_iterations;
+  report["options"]["temporal_weight"] = options.temporal_weight;
+  report["options"]["temporal_frames"] = options.temporal_frames;
+  report["options"]["flow"] = options.flow;
+  report["options"]["flow_cache"] = options.flow_cache;
+  report["options"]["frames_dir"] = options.frames_dir;
+  report["options"]["max_frames"] = options.max_frames;
+  report["output_size"] = {{"width", result.width}, {"height", result.height}};
+  report["frames_per_second"] = result.frames_per_second;
+  report["frames"] = nlohmann::json::array();
+  nlohmann::json mean_losses = nlohmann::json::object();
+  double painted_seconds = 0;
+  int painted = 0;
+  for (const auto& r : result.records) {
+    report["frames"].push_back(record_json(r));
+    report["frames"].back()["resumed"] = r.resumed;
+    for (const auto& [name, value] : r.losses) mean_losses[name] = mean_losses.value(name, 0.0) + value / result.frames;
+    if (r.frame > 1 && !r.scene_cut && !r.resumed) painted_seconds += r.seconds, ++painted;
+  }
+  report["mean"] = {{"warp_error", result.warp_error},
+                    {"losses", mean_losses},
+                    {"seconds_per_later_frame", painted > 0 ? painted_seconds / painted : 0.0}};
+  report["input_warp_error"] = result.input_warp_error;
+  report["flow"] = {{"seconds", result.flow_seconds}, {"waited_seconds", result.flow_wait_seconds}};
+  report["audio"] = result.audio;
+  if (!result.notes.empty()) report["notes"] = result.notes;
+  return report;
+}
+
+}  // namespace impasto

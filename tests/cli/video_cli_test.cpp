@@ -1,0 +1,136 @@
+// `impasto video` end to end on small clips the test makes: a camera panning over a photo.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/videoio.hpp>
+
+#include "test_support.h"
+#include "video/test_clips.h"
+
+namespace impasto::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string q(const fs::path& path) { return "'" + path.string() + "'"; }
+
+class VideoCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(squeezenet_file()) || !fs::exists(shared_image("tubingen.jpg")))
+      GTEST_SKIP() << "shared models/images not present: " << squeezenet_file();
+    const cv::Mat photo = cv::imread(shared_image("tubingen.jpg").string());
+    fs::create_directories(dir / "clip");
+    for (int i = 0; i < 4; ++i) {
+      char name[32];
+      std::snprintf(name, sizeof name, "frame_%04d.png", i);
+      cv::imwrite((dir / "clip" / name).string(), panning_frame(photo, i, cv::Size(64, 48)));
+    }
+    fs::create_directories(dir / "out");
+  }
+  std::string video(const std::string& extra) const {
+    return "video --content " + q(dir / "clip") + " --style " + q(shared_image("starry_night.jpg")) +
+           " --model-file " + q(squeezenet_file()) + " --size 64 --iterations 6 --frame-iterations 3 --threads 1 " +
+           extra;
+  }
+  nlohmann::json read_json(const fs::path& path) const {
+    std::ifstream in(path);
+    return nlohmann::json::parse(in);
+  }
+  int frames_in(const fs::path& mp4) const {
+    cv::VideoCapture capture(mp4.string());
+    int frames = 0;
+    for (cv::Mat frame; capture.read(frame);) ++frames;
+    return frames;
+  }
+  TempDir dir;
+};
+
+TEST_F(VideoCli, PaintsEveryFrameAndReportsFlicker) {
+  const auto result = run_impasto(video("--output " + q(dir / "out" / "clip.mp4") + " --report " +
+                                        q(dir / "out" / "clip.json") + " --frames-dir " + q(dir / "frames")));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(frames_in(dir / "out" / "clip.mp4"), 4);
+  for (int i = 1; i <= 4; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "frame_%05d.png", i);
+    const cv::Mat frame = cv::imread((dir / "frames" / name).string());
+    ASSERT_FALSE(frame.empty()) << name;
+    EXPECT_EQ(frame.cols, 64);
+    EXPECT_EQ(frame.rows, 48);
+  }
+  const auto report = read_json(dir / "out" / "clip.json");
+  ASSERT_EQ(report["frames"].size(), 4u);
+  EXPECT_EQ(report["frames"][0]["iterations"], 6);
+  EXPECT_EQ(report["frames"][1]["iterations"], 3);
+  EXPECT_TRUE(report["frames"][1]["losses"].contains("temporal")) << report["frames"][1];
+  EXPECT_FALSE(report["frames"][0]["losses"].contains("temporal"));
+  EXPECT_GT(report["mean"]["warp_error"].get<double>(), 0);
+  EXPECT_GT(report["input_warp_error"].get<double>(), 0);
+  EXPECT_LT(report["input_warp_error"].get<double>(), report["mean"]["warp_error"].get<double>());
+}
+
+TEST_F(VideoCli, ACutToAnotherShotIsPaintedAsAFirstFrame) {
+  cv::imwrite((dir / "clip" / "frame_0000.png").string(), cv::Mat(48, 64, CV_8UC3, cv::Scalar(0, 0, 0)));
+  const auto result = run_impasto(video("--output " + q(dir / "out" / "clip.mp4") + " --report " +
+                                        q(dir / "out" / "clip.json")));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto frames = read_json(dir / "out" / "clip.json")["frames"];
+  ASSERT_EQ(frames.size(), 4u);
+  EXPECT_TRUE(frames[1]["scene_cut"].get<bool>()) << frames[1];
+  EXPECT_EQ(frames[1]["iterations"], 6);  // --iterations, as the clip's first frame
+  EXPECT_FALSE(frames[1]["losses"].contains("temporal"));
+  EXPECT_FALSE(frames[2]["scene_cut"].get<bool>()) << frames[2];
+  EXPECT_EQ(frames[2]["iterations"], 3);
+  EXPECT_TRUE(frames[2]["losses"].contains("temporal"));
+}
+
+TEST_F(VideoCli, ARerunContinuesAfterTheLastFinishedFrame) {
+  const std::string args = "--output " + q(dir / "out" / "clip.mp4") + " --frames-dir " + q(dir / "frames");
+  ASSERT_EQ(run_impasto(video(args)).exit_code, 0);
+  // An interrupted run: frames 3 and 4 never finished.
+  fs::remove(dir / "frames" / "frame_00003.png");
+  fs::remove(dir / "frames" / "frame_00004.png");
+  fs::remove(dir / "out" / "clip.mp4");
+  const auto first_time = fs::last_write_time(dir / "frames" / "frame_00002.png");
+  const auto again = run_impasto(video(args));
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("continuing after frame 2 of 4"), std::string::npos) << again.output;
+  EXPECT_EQ(fs::last_write_time(dir / "frames" / "frame_00002.png"), first_time);
+  EXPECT_TRUE(fs::exists(dir / "frames" / "frame_00004.png"));
+  EXPECT_EQ(frames_in(dir / "out" / "clip.mp4"), 4);
+}
+
+TEST_F(VideoCli, WithoutFramesDirNothingIsLeftBesideTheVideo) {
+  ASSERT_EQ(run_impasto(video("--output " + q(dir / "out" / "clip.mp4") + " --temporal-weight 0")).exit_code, 0);
+  std::vector<std::string> left;
+  for (const auto& entry : fs::directory_iterator(dir / "out")) left.push_back(entry.path().filename().string());
+  EXPECT_EQ(left, std::vector<std::string>{"clip.mp4"});
+}
+
+TEST_F(VideoCli, RefusesBadInputWithOneLineAndNoVideo) {
+  auto expect_refused = [&](const std::string& arguments, const std::string& message) {
+    const auto result = run_impasto(arguments);
+    EXPECT_EQ(result.exit_code, 2) << result.output;
+    EXPECT_NE(result.output.find(message), std::string::npos) << result.output;
+    EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
+    EXPECT_TRUE(fs::is_empty(dir / "out")) << arguments;
+  };
+  write_bytes(dir / "broken.mp4", "not a video at all");
+  expect_refused("video --content " + q(dir / "broken.mp4") + " --style " + q(shared_image("starry_night.jpg")) +
+                     " --output " + q(dir / "out" / "x.mp4"),
+                 "broken.mp4");
+  expect_refused(video("--output " + q(dir / "out" / "x.png")), ".mp4");
+  expect_refused(video("--output " + q(dir / "out" / "x.mp4") + " --temporal-weight -1"), "--temporal-weight");
+  expect_refused(video("--output " + q(dir / "out" / "x.mp4") + " --temporal-frames 0"), "--temporal-frames");
+  expect_refused(video("--output " + q(dir / "out" / "x.mp4") + " --flow magic"), "magic");
+  // A frame of another size in the middle of the clip.
+  cv::imwrite((dir / "clip" / "frame_0002.png").string(), cv::Mat(40, 40, CV_8UC3, cv::Scalar(0, 0, 0)));
+  expect_refused(video("--output " + q(dir / "out" / "x.mp4")), "size");
+}
+
+}  // namespace
+}  // namespace impasto::testing
