@@ -17,7 +17,7 @@ CLI::App* add_video_command(CLI::App& app, VideoOptions& o,
   video->get_option("--content")->description("video clip, folder of frames or frame pattern (frame_%04d.png)");
   video->get_option("--output")->description("output video (.mp4)");
   video->get_option("--iterations")->description("optimisation iterations of the first frame (per scale)");
-  video->add_option("--frame-iterations", o.frame_iterations, "iterations of each later frame (per scale)")
+  video->add_option("--frame-iterations", o.frame_iterations, "iterations of each later frame (at the output size only)")
       ->capture_default_str();
   video->add_option("--temporal-weight", o.temporal_weight,
                     "weight of the temporal loss along the flow (0: paint each frame on its own)")
