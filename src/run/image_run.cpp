@@ -116,6 +116,7 @@ RunResult run_image(const RunPlan& plan, const Network& network, const ImageJob&
     objective_config = plan.objective;
     objective_config.style_regions = spatial->regions;
     objective_config.windowed = scale.tiled;
+    if (!scale.photorealistic) objective_config.matting_weight = 0;
     if (job.configure) job.configure(objective_config, scale);
     seen = [&](const torch::Tensor& x) { return spatial->composite(x, content); };
     tiling.seen = [&](const torch::Tensor& x, const TileRect& t) { return spatial->composite(x, content, t.y, t.x); };

@@ -6,12 +6,14 @@ namespace impasto {
 std::unique_ptr<LossTerm> make_content_term(const TermInputs& inputs);
 std::unique_ptr<LossTerm> make_style_term(const TermInputs& inputs);
 std::unique_ptr<LossTerm> make_tv_term(const TermInputs& inputs);
+std::unique_ptr<LossTerm> make_matting_term(const TermInputs& inputs);
 
 const std::vector<LossTermKind>& loss_term_kinds() {
   static const std::vector<LossTermKind> kinds{
       {"content", make_content_term},
       {"style", make_style_term},
       {"tv", make_tv_term},
+      {"matting", make_matting_term},
   };
   return kinds;
 }

@@ -47,6 +47,7 @@ struct ObjectiveConfig {
   // Tiled runs: terms with per-pixel targets compute them per window (Objective::focus), never for
   // the whole image.
   bool windowed = false;
+  double matting_weight = 0.0;  // photorealism regulariser (transfer/matting_term.cpp); 0: off
 };
 
 // The objective a run's options ask for on this network (layers default to the network's own).
