@@ -54,7 +54,10 @@ void to_json(nlohmann::json& j, const Options& o) {
                      {"style_loss", o.style_loss},
                      {"bit_depth", o.bit_depth},
                      {"animate", o.animate},
-                     {"animate_every", o.animate_every}};
+                     {"animate_every", o.animate_every},
+                     {"smooth", o.smooth},
+                     {"post", o.post},
+                     {"photorealistic", o.photorealistic}};
 }
 
 namespace {
@@ -97,6 +100,7 @@ void validate(const Options& o) {
   require_finite(o.tv_weight, "--tv-weight");
   require_finite(o.learning_rate, "--learning-rate");
   require_finite(o.tolerance, "--tolerance");
+  require_finite(o.photorealistic, "--photorealistic");
   require_finite_layer_weights(o.content_layers, "--content-layers");
   require_finite_layer_weights(o.style_layers, "--style-layers");
   require(!o.styles.empty(), "at least one --style image is required");

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <filesystem>
 
+#include "image/guided_smoothing.h"
+#include "image/post_filters.h"
 #include "impasto/errors.h"
 #include "transfer/style_statistics.h"
 
@@ -50,6 +52,13 @@ void validate_controls(const Options& o) {
   require(o.bit_depth == 8 || extension == ".png" || extension == ".tif" || extension == ".tiff",
           "--bit-depth 16 needs a .png or .tif output, got '" + o.output + "'");
   require(o.animate_every > 0, "--animate-every must be positive");
+  require(!parse_smoothing(o.smooth) || !texture, "--smooth needs a content image");
+  require(!post_filters_need_content(parse_post_filters(o.post)) || !texture,
+          "--post match-colors, luminance and strength need a content image");
+  require(o.photorealistic >= 0, "--photorealistic must not be negative");
+  require(o.photorealistic == 0 || !texture, "--photorealistic needs a content image");
+  require(o.photorealistic == 0 || o.tile == 0,
+          "--photorealistic cannot be combined with --tile (its matting Laplacian spans the whole image)");
 }
 
 }  // namespace impasto

@@ -12,7 +12,7 @@ const ui = {
   contentWeightField: $('content-weight-field'),
   styleInput: $('style-input'), styleDrop: $('style-drop'), styles: $('styles'),
   model: $('model'), size: $('size'), iterations: $('iterations'),
-  preserveField: $('preserve-field'), preserveColors: $('preserve-colors'),
+  preserveField: $('preserve-field'), preserveColors: $('preserve-colors'), post: $('post'),
   contentWeight: $('content-weight'), styleWeight: $('style-weight'), tvWeight: $('tv-weight'),
   start: $('start'), limits: $('limits'),
   cancel: $('cancel'), download: $('download'),
@@ -226,6 +226,8 @@ ui.start.addEventListener('click', async () => {
   };
   if (!state.texture) request.content = state.content.id;
   if (!ui.preserveField.hidden && ui.preserveColors.value) request.preserve_colors = ui.preserveColors.value;
+  const post = ui.post.value.split(',').map((f) => f.trim()).filter(Boolean);
+  if (post.length) request.post = post;
   ui.start.disabled = true;
   try {
     const { id } = await api('/api/jobs', {

@@ -57,6 +57,11 @@ struct Options {
   int bit_depth = 8;                   // 8 | 16 (16: .png and .tif only)
   std::string animate;                 // .gif or .mp4 of the run; empty: none
   int animate_every = 10;              // a frame every N iterations
+  // Finishing (README "Finishing"): applied to the final image before it is written.
+  std::string smooth;                  // "" | guided[:R,EPS]: guided filter against the content photo
+  std::vector<std::string> post;       // filters in order: match-colors, luminance, sharpen[:A], denoise[:H], strength:X
+  double photorealistic = 0;           // > 0: weight of the matting-Laplacian term (Luan et al. 2017) in a
+                                       // second stage at the output size; 0: off
 };
 
 void to_json(nlohmann::json& j, const Options& options);

@@ -2,6 +2,9 @@
 
 namespace impasto {
 
+// The weight --photorealistic takes without a value (README "Photorealistic transfer").
+constexpr const char* kPhotorealisticDefault = "1e5";
+
 void add_control_options(CLI::App& command, Options& o, bool texture) {
   auto repeated = [&](const std::string& name, std::vector<std::string>& values, const std::string& help) {
     command.add_option(name, values, help)->delimiter(',')->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
@@ -20,6 +23,18 @@ void add_control_options(CLI::App& command, Options& o, bool texture) {
   command.add_option("--animate", o.animate, "also write the run as an animation (.gif or .mp4)");
   command.add_option("--animate-every", o.animate_every, "a frame of the animation every N iterations")
       ->capture_default_str();
+  if (!texture)
+    command.add_option("--smooth", o.smooth,
+                       "guided[:R,EPS]: edge-aware guided filter of the result against the photo (default 35,1e-3)");
+  if (!texture)
+    command.add_option("--photorealistic", o.photorealistic,
+                       std::string("keep the result a photo (matting Laplacian, Luan et al. 2017) in a second stage; "
+                                   "optional weight LAMBDA, ") + kPhotorealisticDefault + " when given alone")
+        ->expected(0, 1)
+        ->default_str(kPhotorealisticDefault)  // the value a bare --photorealistic takes
+        ->option_text("[LAMBDA]");
+  repeated("--post", o.post,
+           "finishing filters in order: match-colors, luminance, sharpen[:AMOUNT], denoise[:H], strength:X");
 }
 
 }  // namespace impasto

@@ -10,6 +10,7 @@
 #include "image/animation.h"
 #include "image/colour_preservation.h"
 #include "image/image_io.h"
+#include "image/post_filters.h"
 #include "report/iteration_record.h"
 #include "report/loss_breakdown.h"
 #include "runtime/cpu_allocator.h"
@@ -115,6 +116,7 @@ RunResult run_image(const RunPlan& plan, const Network& network, const ImageJob&
     objective_config = plan.objective;
     objective_config.style_regions = spatial->regions;
     objective_config.windowed = scale.tiled;
+    if (!scale.photorealistic) objective_config.matting_weight = 0;
     if (job.configure) job.configure(objective_config, scale);
     seen = [&](const torch::Tensor& x) { return spatial->composite(x, content); };
     tiling.seen = [&](const torch::Tensor& x, const TileRect& t) { return spatial->composite(x, content, t.y, t.x); };
@@ -156,11 +158,18 @@ RunResult run_image(const RunPlan& plan, const Network& network, const ImageJob&
     record_loss_breakdown(result, options, objective_config, *objective, network, styles, seen(image));
     image.requires_grad_(false);
   }
-  const torch::Tensor written = output_image(image);
+  torch::Tensor written = output_image(image);
+  const bool finishing = !options.post.empty() || !options.smooth.empty();
+  if (finishing)  // against the colour photo
+    written = apply_post(written,
+                         original.defined() ? resize_to(original, written.size(2), written.size(3)).to(device)
+                                            : torch::Tensor(),
+                         options);
   save_image(written, output, options.bit_depth);
   if (job.written) *job.written = written;
   if (animation) {
-    if (result.final.iteration % options.animate_every != 0) animation->add(written);
+    // The last frame is the written image: after the last iteration's frame when finishing changed it.
+    if (finishing || result.final.iteration % options.animate_every != 0) animation->add(written);
     animation->finish();
   }
   if (callbacks.on_preview) callbacks.on_preview(result.final.iteration, encode_png(written));

@@ -86,6 +86,11 @@ RunPlan plan_run(const Options& options, std::optional<ImageSize> content_size, 
     scale.tiled = options.tile > 0 && size > options.tile;
     plan.scales.push_back(scale);
   }
+  if (options.photorealistic > 0) {  // as Luan et al.: stylise first, then again with the matting term
+    RunPlan::Scale second = plan.scales.back();
+    second.photorealistic = true;
+    plan.scales.push_back(second);
+  }
   return plan;
 }
 

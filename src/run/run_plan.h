@@ -41,6 +41,7 @@ struct RunPlan {
     int size = 0;                          // longest side
     int64_t height = 0, width = 0;
     bool tiled = false;
+    bool photorealistic = false;           // --photorealistic's second stage: the matting term is on
   };
   std::vector<Scale> scales;               // coarse to fine; the last one is the output
   int content_height = 0, content_width = 0;  // the content image's own size (0: texture)

@@ -99,6 +99,10 @@ JobSpec parse_job_request(const nlohmann::json& request, const UploadStore& uplo
   const auto preserve = request.value("preserve_colors", nlohmann::json(""));
   if (!preserve.is_string()) throw InputError("colour preservation must be \"luminance\" or \"histogram\"");
   o.preserve_colors = preserve.get<std::string>();  // validate() names a wrong mode
+  const auto post = request.value("post", nlohmann::json::array());
+  if (!post.is_array() || !std::all_of(post.begin(), post.end(), [](const auto& f) { return f.is_string(); }))
+    throw InputError("the finishing filters (post) must be a list of names such as \"sharpen:0.5\"");
+  for (const auto& filter : post) o.post.push_back(filter.get<std::string>());  // validate() names a bad one
   o.model_dir = limits.model_dir;
   o.threads = limits.threads;
   o.print_every = 0;

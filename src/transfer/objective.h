@@ -49,6 +49,7 @@ struct ObjectiveConfig {
   // the whole image.
   bool windowed = false;
   TemporalConfig temporal;  // video frames: earlier outputs warped along the flow (temporal_term.h)
+  double matting_weight = 0.0;  // photorealism regulariser (transfer/matting_term.cpp); 0: off
 };
 
 // The objective a run's options ask for on this network (layers default to the network's own).

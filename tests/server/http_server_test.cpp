@@ -401,6 +401,11 @@ TEST_F(ServeHttp, BadJobRequestsAreExplained) {
   request["preserve_colors"] = "sepia";
   EXPECT_NE(error_of(post_json("/api/jobs", request)).find("must be luminance or histogram, got 'sepia'"), std::string::npos);
   request.erase("preserve_colors");
+  request["post"] = {"sharpen:0.5", "blur"};
+  EXPECT_NE(error_of(post_json("/api/jobs", request)).find("unknown filter 'blur'"), std::string::npos);
+  request["post"] = "sharpen";
+  EXPECT_NE(error_of(post_json("/api/jobs", request)).find("finishing filters (post) must be a list"), std::string::npos);
+  request.erase("post");
   request["model"] = "vgg16";  // no VGG-16 weights are installed
   EXPECT_NE(error_of(post_json("/api/jobs", request)).find("no weights for vgg16"), std::string::npos);
   auto garbage = client->Post("/api/jobs", {{"X-Impasto", "1"}}, "{not json", "application/json");
