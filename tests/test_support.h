@@ -28,6 +28,13 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
+// A path as one shell word, for command lines given to run_shell and run_impasto.
+inline std::string q(const std::filesystem::path& path) {
+  std::string quoted = "'";
+  for (const char c : path.string()) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
 // Runs a shell command line; its stdout and stderr are collected together.
 CommandResult run_shell(const std::string& command);
 

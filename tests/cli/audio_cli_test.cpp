@@ -16,8 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string q(const fs::path& path) { return "'" + path.string() + "'"; }
-
 class AudioCli : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -15,8 +15,6 @@ namespace {
 namespace fs = std::filesystem;
 using batch::split_words;
 
-std::string q(const fs::path& path) { return "'" + path.string() + "'"; }
-
 // The line of `text` that holds `word`.
 std::string line_of(const std::string& text, const std::string& word) {
   const size_t at = text.find(word);

@@ -13,8 +13,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string q(const fs::path& path) { return "'" + path.string() + "'"; }
-
 class Cli : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -12,8 +12,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string q(const fs::path& path) { return "'" + path.string() + "'"; }
-
 class Finishing : public ::testing::Test {
  protected:
   void SetUp() override {

@@ -16,8 +16,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string q(const fs::path& path) { return "'" + path.string() + "'"; }
-
 nlohmann::json entry_for(const nlohmann::json& models, const std::string& network) {
   for (const auto& m : models)
     if (m["network"] == network) return m;

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include "impasto/errors.h"
+#include "transfer/gradient_check.h"
 
 namespace impasto {
 namespace {
@@ -37,18 +38,7 @@ struct GradientCheck : ::testing::Test {
     std::vector<double> blend = styles > 1 ? std::vector<double>{0.3, 0.7} : std::vector<double>{};
     Objective objective(network, objective_config, image(), style_images, blend);
 
-    torch::Tensor x = image().requires_grad_(true);
-    objective.evaluate(x);
-    const torch::Tensor direction = torch::randn_like(x);
-    const double analytic = (x.grad() * direction).sum().item<double>();
-    const double h = 1e-6;
-    auto loss_at = [&](double t) {
-      torch::Tensor shifted = (x.detach() + t * direction).requires_grad_(true);
-      return objective.evaluate(shifted).total;
-    };
-    const double numeric = (loss_at(h) - loss_at(-h)) / (2 * h);
-    EXPECT_NE(analytic, 0.0);
-    return std::abs(analytic - numeric) / std::max(std::abs(analytic), std::abs(numeric));
+    return directional_derivative_error(objective, image());
   }
 };
 
