@@ -52,6 +52,7 @@ void to_json(nlohmann::json& j, const Options& o) {
                      {"style_maps", o.style_maps},
                      {"content_map", o.content_map},
                      {"style_loss", o.style_loss},
+                     {"semantic_weight", o.semantic_weight},
                      {"bit_depth", o.bit_depth},
                      {"animate", o.animate},
                      {"animate_every", o.animate_every},
@@ -101,6 +102,7 @@ void validate(const Options& o) {
   require_finite(o.learning_rate, "--learning-rate");
   require_finite(o.tolerance, "--tolerance");
   require_finite(o.photorealistic, "--photorealistic");
+  require_finite(o.semantic_weight, "--semantic-weight");
   require_finite_layer_weights(o.content_layers, "--content-layers");
   require_finite_layer_weights(o.style_layers, "--style-layers");
   require(!o.styles.empty(), "at least one --style image is required");

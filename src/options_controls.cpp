@@ -34,7 +34,8 @@ void validate_controls(const Options& o) {
   require(o.preserve_colors.empty() || o.preserve_colors == "luminance" || o.preserve_colors == "histogram",
           "--preserve-colors must be luminance or histogram, got '" + o.preserve_colors + "'");
   require(o.preserve_colors.empty() || !texture, "--preserve-colors needs a content image");
-  const auto& names = style_statistic_names();
+  std::vector<std::string> names = style_statistic_names();
+  names.push_back("mrf");
   if (std::find(names.begin(), names.end(), o.style_loss) == names.end()) {
     std::string list;
     for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
@@ -55,6 +56,7 @@ void validate_controls(const Options& o) {
   require(!parse_smoothing(o.smooth) || !texture, "--smooth needs a content image");
   require(!post_filters_need_content(parse_post_filters(o.post)) || !texture,
           "--post match-colors, luminance and strength need a content image");
+  require(o.semantic_weight >= 0, "--semantic-weight must not be negative");
   require(o.photorealistic >= 0, "--photorealistic must not be negative");
   require(o.photorealistic == 0 || !texture, "--photorealistic needs a content image");
   require(o.photorealistic == 0 || o.tile == 0,

@@ -53,7 +53,8 @@ struct Options {
   std::string content_mask;            // grey image: where the output is stylised (black: the photo)
   std::vector<std::string> style_maps;   // one colour-coded map per style (semantic regions)
   std::string content_map;             // colour-coded map of the output, matched to the style maps
-  std::string style_loss = "gram";     // gram | meancov | wasserstein
+  std::string style_loss = "gram";     // gram | meancov | wasserstein | mrf (patches, transfer/mrf_term.h)
+  double semantic_weight = 2.0;        // mrf with maps: how strongly patches keep to their own region
   int bit_depth = 8;                   // 8 | 16 (16: .png and .tif only)
   std::string animate;                 // .gif or .mp4 of the run; empty: none
   int animate_every = 10;              // a frame every N iterations

@@ -18,7 +18,12 @@ void add_control_options(CLI::App& command, Options& o, bool texture) {
   repeated("--style-mask", o.style_masks, "grey image per --style: where in the output that style applies (white)");
   repeated("--style-map", o.style_maps, "colour-coded map per --style, matched by colour to --content-map");
   command.add_option("--content-map", o.content_map, "colour-coded map of the output (with --style-map)");
-  command.add_option("--style-loss", o.style_loss, "style statistic: gram, meancov or wasserstein")->capture_default_str();
+  command.add_option("--style-loss", o.style_loss,
+                     "style statistic: gram, meancov, wasserstein, or mrf (nearest style patches; for doodles)")
+      ->capture_default_str();
+  command.add_option("--semantic-weight", o.semantic_weight,
+                     "mrf with maps: how strongly patches keep to their own region")
+      ->capture_default_str();
   command.add_option("--bit-depth", o.bit_depth, "8, or 16 for .png and .tif output")->capture_default_str();
   command.add_option("--animate", o.animate, "also write the run as an animation (.gif or .mp4)");
   command.add_option("--animate-every", o.animate_every, "a frame of the animation every N iterations")

@@ -41,6 +41,13 @@ RunPlan plan_run(const Options& options, std::optional<ImageSize> content_size, 
   validate(options);
   RunPlan plan;
   plan.options = options;
+  // Patches matched from noise need coarse to fine, as CNNMRF and neural doodle run them: up to three
+  // scales, the coarsest no smaller than 64 px (smaller ones hold too few patches to match).
+  if (options.scales.empty() && options.style_loss == "mrf") {
+    int count = 1;
+    while (count < 3 && (options.size >> count) >= 64) ++count;
+    plan.options.scales = {count};
+  }
   plan.spec = &network_spec(options.model);
   plan.network.device = parse_device(options.device);
   plan.network.average_pooling = options.pooling == "avg";
@@ -77,12 +84,17 @@ RunPlan plan_run(const Options& options, std::optional<ImageSize> content_size, 
     plan.content_height = static_cast<int>(content_size->height);
     plan.content_width = static_cast<int>(content_size->width);
   }
-  for (const int size : scale_sizes(options.scales, options.size)) {
+  // The output's shape: the photo's, or a texture's doodle (--content-map without a photo), else square.
+  std::optional<ImageSize> shape = content_size;
+  if (!shape && !options.content_map.empty()) {
+    const torch::Tensor doodle = load_image(options.content_map, "content map");
+    shape = ImageSize{doodle.size(2), doodle.size(3)};
+  }
+  for (const int size : scale_sizes(plan.options.scales, options.size)) {
     RunPlan::Scale scale;
     scale.size = size;
     scale.height = scale.width = size;
-    if (content_size)
-      std::tie(scale.height, scale.width) = longest_side_size(content_size->height, content_size->width, size);
+    if (shape) std::tie(scale.height, scale.width) = longest_side_size(shape->height, shape->width, size);
     scale.tiled = options.tile > 0 && size > options.tile;
     plan.scales.push_back(scale);
   }

@@ -111,6 +111,7 @@ ObjectiveConfig objective_config_for(const Options& options, const NetworkSpec& 
   config.tv_weight = options.tv_weight;
   config.normalize_gradients = options.normalize_gradients;
   config.style_statistic = options.style_loss;
+  config.mrf.semantic_weight = options.semantic_weight;
   config.matting_weight = options.photorealistic;
   return config;
 }

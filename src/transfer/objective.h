@@ -8,6 +8,7 @@
 #include "impasto/options.h"
 #include "nets/network.h"
 #include "transfer/loss_term.h"
+#include "transfer/mrf_term.h"
 #include "transfer/style_statistics.h"
 #include "transfer/temporal_term.h"
 
@@ -43,7 +44,8 @@ struct ObjectiveConfig {
   std::vector<LayerWeight> style_layers;
   double content_weight = 1.0, style_weight = 1.0, tv_weight = 0.0;
   bool normalize_gradients = false;
-  std::string style_statistic = "gram";  // see transfer/style_statistics.h
+  std::string style_statistic = "gram";  // see transfer/style_statistics.h; "mrf": transfer/mrf_term.h
+  MrfConfig mrf;
   std::vector<StyleRegion> style_regions;  // empty: one region blending all styles
   // Tiled runs: terms with per-pixel targets compute them per window (Objective::focus), never for
   // the whole image.

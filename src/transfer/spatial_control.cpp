@@ -2,6 +2,9 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <string>
+
 #include "image/image_io.h"
 #include "image/masks.h"
 #include "impasto/errors.h"
@@ -69,6 +72,19 @@ std::vector<StyleRegion> map_regions(const Options& options, int64_t height, int
       region.sources.push_back({i, resize_mask(guide, styles[i].size(2), styles[i].size(3)), blend_weight(options, i)});
     }
     regions.push_back(region);
+  }
+  // Some colours without a style are a choice (that area keeps the photo's content); none matching
+  // at all is a mix-up of files, and would paint nothing.
+  if (std::none_of(regions.begin(), regions.end(), [](const StyleRegion& r) { return !r.sources.empty(); })) {
+    auto names = [](const std::vector<Colour>& colours) {
+      std::string text;
+      for (const auto& c : colours) text += (text.empty() ? "" : " ") + colour_name(c);
+      return text;
+    };
+    std::string style_colours;
+    for (const auto& p : style_palettes) style_colours += (style_colours.empty() ? "" : "; ") + names(p);
+    throw InputError("no colour of the content map '" + options.content_map + "' (" + names(palette) +
+                     ") is in the style maps (" + style_colours + ")");
   }
   return regions;
 }

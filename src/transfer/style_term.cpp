@@ -127,8 +127,11 @@ class StyleTerm : public LossTerm {
 
 }  // namespace
 
+std::unique_ptr<LossTerm> make_mrf_term(const TermInputs& inputs);  // transfer/mrf_term.cpp
+
 std::unique_ptr<LossTerm> make_style_term(const TermInputs& in) {
   if (in.styles.empty() || in.config.style_weight <= 0) return nullptr;
+  if (in.config.style_statistic == "mrf") return make_mrf_term(in);
   return std::make_unique<StyleTerm>(in.network, in.config, in.styles, in.blend);
 }
 
