@@ -6,10 +6,12 @@
 
 #include <atomic>
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "impasto/errors.h"
 #include "run/run_plan.h"
@@ -145,6 +147,7 @@ struct StudioServer::Impl {
   int port = 0;
   int listen_socket = -1;
   std::atomic<size_t> open_streams{0};
+  std::atomic<bool> running{false}, stopping{false};  // run() entered and not returned; stop() called
 
   Impl(const ServeOptions& o, JobQueue::Runner runner)
       : options(o),
@@ -356,10 +359,18 @@ int StudioServer::bind() {
   return impl_->port;
 }
 
-void StudioServer::run() { impl_->http.listen_after_bind(); }
+void StudioServer::run() {
+  impl_->running = true;
+  if (!impl_->stopping) impl_->http.listen_after_bind();
+  impl_->running = false;
+}
 
 void StudioServer::stop() {
+  impl_->stopping = true;
   impl_->events.close();
+  // httplib's stop() does nothing until its listen loop has begun; a run() entered just before
+  // would then listen forever. Wait for the loop (or for run() to see `stopping` and return).
+  while (impl_->running && !impl_->http.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   impl_->http.stop();
 }
 
