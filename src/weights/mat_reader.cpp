@@ -2,11 +2,13 @@
 
 #include <impasto/errors.h>
 #include <matio.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <new>
 #include <optional>
 
 #include "weights/input_convention.h"
@@ -17,72 +19,164 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr uint32_t kMiMatrix = 14;
+constexpr uint32_t kMiInt8 = 1, kMiInt32 = 5, kMiUint32 = 6, kMiMatrix = 14, kMiCompressed = 15;
 constexpr int kMaxNesting = 32;  // cells and structs within each other; MatConvNet's go 3 deep
 
-// One data element of a level-5 MAT-file within [at, end): its type and data, or nothing when it
-// does not fit (the walk below then stops; matio reports what is wrong).
-struct Element {
-  uint32_t type = 0;
-  const char* data = nullptr;
-  uint64_t size = 0;
-  const char* next = nullptr;
+// The content of one top-level variable in order: as stored, or inflated from a miCOMPRESSED element
+// a piece at a time (a variable may hold hundreds of MB).
+class VariableBytes {
+ public:
+  VariableBytes(const char* data, uint64_t size, bool compressed)
+      : at_(data), end_(data + size), compressed_(compressed) {
+    if (!compressed_) return;
+    z_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data));
+    z_.avail_in = static_cast<uInt>(size);  // element sizes are 32-bit
+    if (inflateInit(&z_) != Z_OK) throw std::bad_alloc();
+  }
+  ~VariableBytes() {
+    if (compressed_) inflateEnd(&z_);
+  }
+  VariableBytes(const VariableBytes&) = delete;
+  VariableBytes& operator=(const VariableBytes&) = delete;
+
+  // The next n bytes into out, or skipped when out is nullptr; false when there are not that many.
+  bool next(void* out, uint64_t n) {
+    if (!compressed_) {
+      if (n > static_cast<uint64_t>(end_ - at_)) return false;
+      if (out) std::memcpy(out, at_, n);
+      at_ += n;
+      return true;
+    }
+    Bytef scratch[16384];
+    auto* to = static_cast<Bytef*>(out);
+    while (n > 0) {
+      const uint64_t chunk = std::min<uint64_t>(n, to ? UINT32_MAX : sizeof scratch);
+      z_.next_out = to ? to : scratch;
+      z_.avail_out = static_cast<uInt>(chunk);
+      const int rc = inflate(&z_, Z_NO_FLUSH);
+      const uint64_t got = chunk - z_.avail_out;
+      n -= got;
+      if (to) to += got;
+      if (n > 0 && rc != Z_OK) return false;  // the end of the stream, a corrupt stream, or no input left
+    }
+    return true;
+  }
+
+ private:
+  const char* at_;
+  const char* end_;
+  bool compressed_;
+  z_stream z_{};
 };
 
-std::optional<Element> element_at(const char* at, const char* end, bool swapped) {
-  if (end - at < 8) return std::nullopt;
-  uint32_t word[2];
-  std::memcpy(word, at, 8);
-  if (swapped) word[0] = __builtin_bswap32(word[0]), word[1] = __builtin_bswap32(word[1]);
-  Element e;
-  if (word[0] >> 16) {  // small data element: 2-byte size, 2-byte type, up to 4 bytes of data
-    e.type = word[0] & 0xffff;
-    e.size = word[0] >> 16;
-    e.data = at + 4;
-    e.next = at + 8;
-    return e.size <= 4 ? std::optional<Element>(e) : std::nullopt;
+uint64_t padded(uint64_t n) { return (n + 7) / 8 * 8; }
+
+// Bytes per value of a numeric data type (MATLAB may store numbers in a smaller type); 0 for others.
+uint64_t value_size(uint32_t type) {
+  switch (type) {
+    case 1: case 2: case 16: return 1;          // int8, uint8, utf8
+    case 3: case 4: case 17: return 2;          // int16, uint16, utf16
+    case 5: case 6: case 7: case 18: return 4;  // int32, uint32, single, utf32
+    case 9: case 12: case 13: return 8;         // double, int64, uint64
+    default: return 0;
   }
-  e.type = word[0];
-  e.size = word[1];
-  e.data = at + 8;
-  const uint64_t padded = (e.size + 7) / 8 * 8;
-  if (padded > static_cast<uint64_t>(end - e.data)) return std::nullopt;
-  e.next = e.data + padded;
-  return e;
 }
 
-// matio reads cells and structs by recursion: a file nesting them 100000 deep would overflow the
-// stack. Walks the uncompressed arrays (compressed ones are inflated by matio first) to their depth.
-void check_nesting(const Element& matrix, bool swapped, int depth, const std::string& where) {
+// Walks the `size` bytes of one array (a miMATRIX element's data) as matio will read it, refusing
+// what makes matio crash, allocate without bound or hand back garbage: an element running past its
+// array (a struct's field names cut off this way leave matio with their count but no names), a cell
+// or struct declaring more elements or fields than its bytes can hold (matio allocates all of them
+// first), numbers or text with less data than their dimensions, or cells and structs nested deeper
+// than kMaxNesting (matio recurses: 100000 levels overflow the stack).
+void check_array(VariableBytes& in, uint64_t size, bool swapped, int depth, const std::string& where) {
   if (depth > kMaxNesting)
     throw InputError(where + " is damaged: cells or structs nested more than " + std::to_string(kMaxNesting) + " deep");
-  const char* at = matrix.data;
-  const char* end = matrix.data + matrix.size;
-  const auto flags = element_at(at, end, swapped);
-  if (!flags || flags->size < 4) return;
-  uint32_t first;
-  std::memcpy(&first, flags->data, 4);
-  if (swapped) first = __builtin_bswap32(first);
-  const uint32_t array_class = first & 0xff;  // 1 cell, 2 struct, 3 object
-  if (array_class < 1 || array_class > 3) return;
-  // dims, name, then for structs the field name length and names (objects: the class name first)
-  int header_elements = array_class == 1 ? 2 : array_class == 2 ? 4 : 5;
-  at = flags->next;
-  for (; header_elements > 0; --header_elements) {
-    const auto e = element_at(at, end, swapped);
-    if (!e) return;
-    at = e->next;
+  const auto damaged = [&](const std::string& what) { return InputError(where + " is damaged: " + what); };
+  uint64_t left = size;
+  const auto read = [&](void* out, uint64_t n) {
+    if (n > left) throw damaged("an element runs past the end of its array");
+    if (!in.next(out, n)) throw damaged("its data ends early (cut off, or corrupt compressed data)");
+    left -= n;
+  };
+  const auto u32 = [&] {
+    uint32_t v;
+    read(&v, 4);
+    return swapped ? __builtin_bswap32(v) : v;
+  };
+  // The next element's tag: its type, and its data size in n. A small element's data (in the tag)
+  // is read into `value`; the data of any other follows, padded to 8 bytes (skip_data).
+  bool small = false;
+  uint32_t value = 0;
+  uint64_t n = 0;
+  const auto tag = [&] {
+    const uint32_t word = u32();
+    small = word >> 16 != 0;  // 2-byte size, 2-byte type, up to 4 bytes of data
+    if (small) {
+      n = word >> 16;
+      value = u32();
+      if (n > 4) throw damaged("a small element of " + std::to_string(n) + " bytes");
+      return word & 0xffff;
+    }
+    n = u32();
+    if (padded(n) > left) throw damaged("an element of " + std::to_string(n) + " bytes runs past the end of its array");
+    return word;
+  };
+  const auto skip_data = [&] {
+    if (!small) read(nullptr, padded(n));
+  };
+
+  if (tag() != kMiUint32 || n != 8) throw damaged("an array without its flags");
+  const uint32_t array_class = u32() & 0xff;
+  u32();
+  const bool container = array_class >= 1 && array_class <= 3;                       // cell, struct, object
+  const bool numeric = array_class == 4 || (array_class >= 6 && array_class <= 15);  // text, numbers
+  if (!container && !numeric) {  // sparse, function handle, ...: data elements
+    while (left > 0) tag(), skip_data();
+    return;
   }
-  while (at < end) {
-    const auto e = element_at(at, end, swapped);
-    if (!e) return;
-    if (e->type == kMiMatrix) check_nesting(*e, swapped, depth + 1, where);
-    at = e->next;
+  if (tag() != kMiInt32 || small || n == 0 || n % 4 != 0) throw damaged("an array without its dimensions");
+  uint64_t elements = 1;
+  for (uint64_t d = 0; d < n / 4; ++d) elements = std::min<uint64_t>(elements * u32(), size);
+  read(nullptr, padded(n) - n);
+  if (tag() != kMiInt8) throw damaged("an array without its name");
+  skip_data();
+  if (numeric) {
+    // matio allocates what the dimensions say and reads what the data holds: the rest would be garbage.
+    if (left == 0 && elements == 0) return;
+    const uint64_t bytes_per_value = value_size(tag());
+    if (bytes_per_value == 0) throw damaged("an array of data of an unknown type");
+    if (n / bytes_per_value < elements) throw damaged("an array whose data is shorter than its dimensions");
+    skip_data();
+    while (left > 0) tag(), skip_data();  // the imaginary part
+    return;
   }
+  uint64_t fields = 1;
+  if (array_class != 1) {
+    if (array_class == 3) tag(), skip_data();  // the class name
+    if (tag() != kMiInt32 || !small || n != 4 || value == 0) throw damaged("a struct without its field name length");
+    const uint32_t name_length = value;
+    // matio reads (n / name_length) * name_length bytes of names: anything else puts it out of step.
+    if (tag() != kMiInt8 || n % name_length != 0) throw damaged("a struct without its field names");
+    fields = n / name_length;
+    skip_data();
+  }
+  // Each element of each field is an array with an 8-byte tag at least.
+  if (elements * fields > left / 8)
+    throw damaged("a cell or struct of " + std::to_string(elements) + " elements" +
+                  (array_class == 1 ? "" : " with " + std::to_string(fields) + " fields") + " in " +
+                  std::to_string(left) + " bytes");
+  for (uint64_t i = 0; i < elements * fields; ++i) {
+    if (tag() != kMiMatrix || small) throw damaged("a cell or struct element that is not an array");
+    const uint64_t element_size = n;
+    left -= padded(element_size);
+    if (element_size > 0) check_array(in, element_size, swapped, depth + 1, where);  // 0: an empty array
+    if (!in.next(nullptr, padded(element_size) - element_size)) throw damaged("its data ends early");
+  }
+  read(nullptr, left);
 }
 
 // matio reads a cut-off file as fewer variables or arrays without data, so walk the top-level
-// element tags first: each must fit in the file.
+// element tags first: each must fit in the file. Each variable's arrays are walked too (check_array).
 void check_complete(const fs::path& path, const std::string& where) {
   const MappedFile file(path);
   if (file.size() < 128) throw InputError(where + " is truncated inside its 128-byte header");
@@ -98,7 +192,18 @@ void check_complete(const fs::path& path, const std::string& where) {
     if (pos + 8 + n > size)
       throw InputError(where + " is truncated: the variable at byte " + std::to_string(pos) + " needs " +
                        std::to_string(n) + " bytes, " + std::to_string(size - pos - 8) + " remain");
-    if (type == kMiMatrix) check_nesting(Element{type, begin + pos + 8, n, nullptr}, swapped, 1, where);
+    if (type == kMiMatrix || type == kMiCompressed) {
+      const std::string variable = where + " (variable at byte " + std::to_string(pos) + ")";
+      VariableBytes in(begin + pos + 8, n, type == kMiCompressed);
+      uint64_t array_size = n;
+      if (type == kMiCompressed) {  // one array, inflated
+        if (!in.next(tag, 8)) throw InputError(variable + " is damaged: its compressed data cannot be inflated");
+        if ((swapped ? __builtin_bswap32(tag[0]) : tag[0]) != kMiMatrix)
+          throw InputError(variable + " is damaged: its compressed data is not an array");
+        array_size = swapped ? __builtin_bswap32(tag[1]) : tag[1];
+      }
+      check_array(in, array_size, swapped, 1, variable);
+    }
     pos += 8 + n;
   }
 }
@@ -193,13 +298,22 @@ std::string char_text(const matvar_t* v) {
   return s;
 }
 
-const matvar_t* field(const matvar_t* s, const char* name) {
+// Field `name` of struct `s` (its first element), or nullptr when it has none; `what` names the struct.
+const matvar_t* field(const matvar_t* s, const char* name, const std::string& what) {
   // matio indexes the struct's field pointers without checking that a damaged file gave it any.
   const size_t fields = s ? Mat_VarGetNumberOfFields(const_cast<matvar_t*>(s)) : 0;
   if (s == nullptr || s->class_type != MAT_C_STRUCT || s->data == nullptr || fields == 0 || element_count(s) < 1 ||
       s->nbytes < fields * sizeof(matvar_t*))
     return nullptr;
-  return Mat_VarGetStructFieldByName(const_cast<matvar_t*>(s), name, 0);
+  // When reading the field names fails (a cut-off or oversized name element), matio before 1.6.0
+  // keeps their count but no names, and Mat_VarGetStructFieldByName then dereferences the missing
+  // names: look the name up here instead.
+  char* const* names = Mat_VarGetStructFieldnames(s);
+  if (names == nullptr) throw InputError(what + " is damaged: its field names cannot be read");
+  for (size_t i = 0; i < fields; ++i)
+    if (names[i] != nullptr && std::strcmp(names[i], name) == 0)
+      return Mat_VarGetStructFieldByIndex(const_cast<matvar_t*>(s), i, 0);
+  return nullptr;
 }
 
 // MatConvNet (SimpleNN): `layers` is a cell of structs {name, type, weights = {filter, bias}}, or
@@ -217,14 +331,14 @@ void add_matconvnet_layers(const matvar_t* layers, const std::string& where,
     const matvar_t* s = cell_at(layers, i);
     const std::string at = where + ", layers{" + std::to_string(i + 1) + "}";
     if (s == nullptr || s->class_type != MAT_C_STRUCT) throw InputError(at + " is not a struct");
-    if (char_text(field(s, "type")) != "conv") continue;
-    const std::string name = char_text(field(s, "name"));
+    if (char_text(field(s, "type", at)) != "conv") continue;
+    const std::string name = char_text(field(s, "name", at));
     if (name.empty()) throw InputError(at + ": a conv layer without a 'name'");
     const std::string layer = at + " '" + name + "'";
-    if (const matvar_t* weights = field(s, "weights")) {
+    if (const matvar_t* weights = field(s, "weights", layer)) {
       out.emplace_back(name, cell_pair(weights, layer + " weights"));
-    } else if (field(s, "filters") != nullptr) {
-      out.emplace_back(name, ConvArrays{field(s, "filters"), field(s, "biases"), layer});
+    } else if (const matvar_t* filters = field(s, "filters", layer)) {
+      out.emplace_back(name, ConvArrays{filters, field(s, "biases", layer), layer});
     } else {
       throw InputError(layer + ": a conv layer with neither 'weights' nor 'filters'");
     }
@@ -258,12 +372,13 @@ std::optional<std::array<double, 3>> channel_means(const matvar_t* v) {
 
 // The averageImage of `meta.normalization` (current MatConvNet) or of a top-level `normalization`
 // (the releases before meta), when this variable is one of those.
-std::optional<std::array<double, 3>> average_image_mean(const matvar_t* var) {
+std::optional<std::array<double, 3>> average_image_mean(const matvar_t* var, const std::string& where) {
   if (var->name == nullptr || var->class_type != MAT_C_STRUCT) return std::nullopt;
   const std::string name = var->name;
-  const matvar_t* normalization = name == "meta" ? field(var, "normalization") : name == "normalization" ? var : nullptr;
+  const bool meta = name == "meta";
+  const matvar_t* normalization = meta ? field(var, "normalization", where + ", meta") : name == "normalization" ? var : nullptr;
   if (normalization == nullptr || normalization->class_type != MAT_C_STRUCT) return std::nullopt;
-  return channel_means(field(normalization, "averageImage"));
+  return channel_means(field(normalization, "averageImage", where + (meta ? ", meta.normalization" : ", normalization")));
 }
 
 class MatSource : public WeightSource {
@@ -312,7 +427,7 @@ std::unique_ptr<WeightSource> open_mat_weights(const std::filesystem::path& path
   std::optional<std::array<double, 3>> average_image;
   // Other variables (metadata, MatConvNet's `meta`) are not layers and are skipped.
   while (MatVarPtr var{Mat_VarReadNext(mat.get())}) {
-    if (auto mean = average_image_mean(var.get())) average_image = mean;
+    if (auto mean = average_image_mean(var.get(), where)) average_image = mean;
     if (var->class_type != MAT_C_CELL || var->name == nullptr) continue;
     if (is_matconvnet_layers(var.get())) {
       add_matconvnet_layers(var.get(), where, convs);

@@ -66,9 +66,7 @@ Tally fuzz_file(const std::string& reader, const fs::path& file, const fs::path&
 
 // ---- MATLAB .mat (MatConvNet layout, uncompressed and zlib-compressed) ----
 
-// Disabled: a mutated struct still crashes inside matio's Mat_VarGetStructFieldByName (SIGSEGV), past
-// the guards in mat_reader.cpp's field()/cell_at(); to be fixed before this runs in the suite.
-TEST(FuzzReaders, DISABLED_MatFile) {
+TEST(FuzzReaders, MatFile) {
   TempDir dir;
   std::vector<testing::MatConvNetLayer> layers;
   for (const auto& c : convs()) {
