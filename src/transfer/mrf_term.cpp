@@ -157,7 +157,7 @@ class MrfTerm : public LossTerm {
       // `coverage` patches, and the matches folded back give the cross term.
       const torch::Tensor distance =
           (layer.coverage * seen.square()).sum() - 2 * (seen * layer.folded).sum() + layer.target_energy;
-      const torch::Tensor loss = distance * (layer.weight / (layer.energy * layer.positions));
+      const torch::Tensor loss = distance * (kMrfLossScale * layer.weight / (layer.energy * layer.positions));
       layer.value = loss.detach();
       sum = sum.defined() ? sum + loss : loss;
     }

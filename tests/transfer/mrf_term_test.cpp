@@ -45,7 +45,7 @@ TEST_F(MrfTermCheck, IsTheDistanceOfEachPatchToItsBestCorrelatedStylePatch) {
   const torch::Tensor keys = patches / patches.norm(2, 1, true);
   const torch::Tensor best = out.matmul(keys.t()).argmax(1);
   const torch::Tensor targets = patches.index_select(0, best);
-  const double expected = 3 * (out - targets).square().sum().item<double>() /
+  const double expected = 3 * kMrfLossScale * (out - targets).square().sum().item<double>() /
                           (out.size(0) * patches.square().sum(1).mean().item<double>());
   EXPECT_GT(expected, 0);
   EXPECT_NEAR(loss, expected, 1e-9 * expected);
@@ -87,7 +87,7 @@ TEST_F(MrfTermCheck, MapsKeepPatchesToTheirRegionAsStronglyAsTheSemanticWeightSa
     return objective.evaluate(h.picture.clone().requires_grad_(true))["style"];
   };
   const double matching = loss(false, 10), crossed = loss(true, 10), crossed_free = loss(true, 0);
-  EXPECT_GT(crossed, 0.1);
+  EXPECT_GT(crossed, 0.1 * kMrfLossScale);
   EXPECT_LT(matching, 1e-6 * crossed);      // every patch finds itself within its region
   EXPECT_LT(crossed_free, 1e-6 * crossed);  // weight 0: the maps are ignored, and each patch finds itself anyway
 }
