@@ -117,7 +117,6 @@ class MrfTerm : public LossTerm {
                      .to(f.device()));
         raw.push_back(columns.narrow(1, 0, c * kPatch * kPatch));
         keys.push_back(columns);
-        l.channels = c;
       }
       if (raw.empty()) continue;  // no style has a patch at this layer (coarse scales of small styles)
       l.patches = torch::cat(raw, 0).contiguous();
@@ -179,7 +178,6 @@ class MrfTerm : public LossTerm {
     torch::Tensor kernels;       // [N, C+K, 3, 3] the same with map channels, normalised: the match keys
     double map_scale = 0;        // multiplies the output's region channels
     double energy = 1;           // mean squared norm of a style patch: the loss's unit
-    int64_t channels = 0;
     // The current matches, folded onto the output grid, and what goes with them.
     torch::Tensor folded, coverage, target_energy;
     double positions = 1;
