@@ -20,6 +20,8 @@ struct VideoOptions {
   std::string flow_cache;                // folder of .flo files reused between runs; empty: none
   std::string frames_dir;                // keeps the painted frames as PNG; empty: a hidden folder, removed at the end
   int max_frames = 0;                    // paint only the first N frames; 0: all
+  int first_frame = 0;                   // start at this frame of the clip (from 0): a chunk of a longer run
+  bool write_video = true;               // false: only paint the frames into frames_dir (a chunk of a Slurm run)
 };
 
 // One painted frame, as --report records it.
@@ -34,6 +36,13 @@ struct FrameRecord {
   bool resumed = false;                  // read back from an earlier, interrupted run
 };
 
+// Where one chunk of a clip painted in chunks (impasto video --slurm) meets the chunk before it.
+struct ChunkBoundary {
+  int frame = 0;                         // the chunk's first own frame (1-based); the frames before it are blended
+  double warp_error = 0;                 // the worst consecutive pair across the blend, in the written clip
+  double unblended_warp_error = 0;       // the pair across the boundary had the chunks been cut, not blended
+};
+
 struct VideoResult {
   int frames = 0, width = 0, height = 0;
   double frames_per_second = 0;
@@ -42,6 +51,7 @@ struct VideoResult {
   double input_warp_error = 0;           // the same measure of the input clip (a floor)
   double flow_seconds = 0;               // computing flow (on its own thread)
   double flow_wait_seconds = 0;          // painting waited for flow
+  std::vector<ChunkBoundary> boundaries; // painted in chunks: where they meet (empty otherwise)
   std::string audio;                     // "none", "copied aac", ...
   std::vector<std::string> notes;
 };
@@ -52,7 +62,12 @@ struct VideoCallbacks {
   // After each frame is written (also for frames read back when resuming).
   std::function<void(const FrameRecord&, int frames)> on_frame;
   std::function<void(const std::string&)> on_note;
+  // Polled every iteration: true stops the run (RunCancelled); the frames finished are kept.
+  std::function<bool()> cancelled;
 };
+
+// Throws InputError for options run_video refuses before it reads the clip.
+void check_video_options(const VideoOptions& options);
 
 // Paints the clip and writes frame.output. Throws InputError for bad input (nothing written).
 VideoResult run_video(const VideoOptions& options, const VideoCallbacks& callbacks = {});

@@ -6,13 +6,11 @@
 
 #include "batch/job_list.h"
 #include "impasto/errors.h"
+#include "models/run_program.h"
 
 namespace impasto::batch {
 
 std::string sbatch_script(const SlurmScript& s) {
-  for (const auto& arg : s.sbatch_args)
-    if (arg.empty() || arg[0] != '-' || arg.find('\n') != std::string::npos)
-      throw InputError("--sbatch-arg '" + arg + "' is not an sbatch option (e.g. --sbatch-arg=--partition=gpu)");
   const int chunks = chunk_count(s.jobs, s.jobs_per_task);
   std::ostringstream out;
   out << "#!/bin/bash\n"
@@ -35,21 +33,11 @@ std::string sbatch_script(const SlurmScript& s) {
       << "# The tasks to run: the chunks with jobs left" << (s.array_limit > 0 ? "; %N: at most N at once" : "")
       << ".\n"
       << "#SBATCH --array=" << array_spec(s.tasks, s.array_limit) << "\n"
-      << "# Paths in the job list are relative to this folder.\n"
-      << "#SBATCH --chdir=" << s.workdir << "\n"
       << "# One log per task (%A: the array's job id, %a: the task).\n"
       << "#SBATCH --output=" << s.logs << "/%A_%a.log\n"
-      << "# Each job runs with this many threads.\n"
-      << "#SBATCH --cpus-per-task=" << s.cpus_per_task << "\n"
       << "# A preempted task, or one whose node failed, is queued again; it skips the jobs it finished.\n"
-      << "#SBATCH --requeue\n";
-  if (s.gpus_per_task > 0)
-    out << "# GPUs for each task (the jobs' --device cuda uses them).\n"
-        << "#SBATCH --gres=gpu:" << s.gpus_per_task << "\n";
-  if (!s.sbatch_args.empty()) {
-    out << "# Given with --sbatch-arg.\n";
-    for (const auto& arg : s.sbatch_args) out << "#SBATCH " << arg << "\n";
-  }
+      << "#SBATCH --requeue\n"
+      << resource_lines(s.workdir, s.cpus_per_task, s.gpus_per_task, s.sbatch_args);
   out << "\n"
       << "# Runs this task's chunk. On scancel or preemption Slurm sends SIGTERM: the job in progress\n"
       << "# stops at its next iteration and writes nothing. Exit status: 0 all done, 3 some jobs failed.\n"
@@ -58,6 +46,41 @@ std::string sbatch_script(const SlurmScript& s) {
       << "    --run-chunk \"$SLURM_ARRAY_TASK_ID\" --jobs-per-task " << s.jobs_per_task
       << " --threads \"${SLURM_CPUS_PER_TASK:-" << s.cpus_per_task << "}\"\n";
   return out.str();
+}
+
+std::string resource_lines(const std::string& workdir, int cpus_per_task, int gpus_per_task,
+                           const std::vector<std::string>& sbatch_args) {
+  for (const auto& arg : sbatch_args)
+    if (arg.empty() || arg[0] != '-' || arg.find('\n') != std::string::npos)
+      throw InputError("--sbatch-arg '" + arg + "' is not an sbatch option (e.g. --sbatch-arg=--partition=gpu)");
+  std::ostringstream out;
+  out << "# Paths in the command below are relative to this folder.\n"
+      << "#SBATCH --chdir=" << workdir << "\n"
+      << "# The threads the command runs with.\n"
+      << "#SBATCH --cpus-per-task=" << cpus_per_task << "\n";
+  if (gpus_per_task > 0)
+    out << "# GPUs for each task (--device cuda uses them).\n"
+        << "#SBATCH --gres=gpu:" << gpus_per_task << "\n";
+  if (!sbatch_args.empty()) {
+    out << "# Given with --sbatch-arg.\n";
+    for (const auto& arg : sbatch_args) out << "#SBATCH " << arg << "\n";
+  }
+  return out.str();
+}
+
+std::string submit_script(const std::string& script, const std::vector<std::string>& options) {
+  std::vector<std::string> command = {"sbatch", "--parsable"};
+  command.insert(command.end(), options.begin(), options.end());
+  command.push_back(script);
+  std::string output;
+  const int status = run_program_output(command, output);
+  if (status == 127)
+    throw InputError("--slurm needs sbatch on PATH (run it on the cluster's login node; --dry-run writes the script "
+                     "without submitting)");
+  const std::string id = parse_job_id(output);
+  if (status != 0 || id.empty())
+    throw std::runtime_error("sbatch " + script + " failed: " + output.substr(0, output.find('\n')));
+  return id;
 }
 
 std::string parse_job_id(const std::string& sbatch_output) {

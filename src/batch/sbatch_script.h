@@ -25,6 +25,16 @@ struct SlurmScript {
 // resubmit. Throws InputError for an --sbatch-arg that does not start with '-'.
 std::string sbatch_script(const SlurmScript& script);
 
+// The #SBATCH lines every Impasto script shares, each after a comment saying why: the folder paths
+// are relative to, the threads, GPUs when asked for, and the user's own --sbatch-arg options.
+// Throws InputError for an --sbatch-arg that does not start with '-'.
+std::string resource_lines(const std::string& workdir, int cpus_per_task, int gpus_per_task,
+                           const std::vector<std::string>& sbatch_args);
+
+// Submits `script` with `sbatch --parsable [options] script`; returns the job id. Throws InputError
+// when sbatch is missing, std::runtime_error with sbatch's message when it refuses.
+std::string submit_script(const std::string& script, const std::vector<std::string>& options = {});
+
 // The job id in `sbatch --parsable` output ("123" or "123;cluster"); empty when there is none.
 std::string parse_job_id(const std::string& sbatch_output);
 

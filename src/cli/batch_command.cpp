@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -15,10 +16,10 @@
 #include "batch/job_state.h"
 #include "batch/local_batch.h"
 #include "batch/sbatch_script.h"
+#include "cli/given_options.h"
 #include "image/image_io.h"
 #include "impasto/errors.h"
 #include "impasto/stylize.h"
-#include "models/run_program.h"
 #include "report/progress.h"
 
 namespace impasto {
@@ -93,14 +94,9 @@ BatchCommand::BatchCommand(CLI::App& app, AddStylizeOptions add_stylize_options)
 }
 
 GivenOptions BatchCommand::given_options(const CLI::App& command) const {
-  GivenOptions given;
-  for (const auto& name : stylize_option_names_) {
-    const CLI::Option* option = command.get_option(name);
-    if (option->count() == 0) continue;
-    const bool flag = option->get_expected_max() == 0;
-    given.push_back({name, flag ? std::vector<std::string>{} : option->results()});
-  }
-  return given;
+  return impasto::given_options(command, [this](const std::string& name) {
+    return std::find(stylize_option_names_.begin(), stylize_option_names_.end(), name) != stylize_option_names_.end();
+  });
 }
 
 Options BatchCommand::parse_job(const std::vector<std::string>& words, const std::string& where) const {
@@ -323,14 +319,7 @@ int BatchCommand::submit(const std::vector<Job>& jobs, const std::vector<int>& p
   for (const auto& j : jobs) names.push_back(j.job.name);
   for (int i : pending) clear_record(paths, names[static_cast<size_t>(i)]);  // failed before: run again
   write_failed_json(paths);
-  std::string output;
-  const int status = run_program_output({"sbatch", "--parsable", paths.script()}, output);
-  if (status == 127)
-    throw InputError("--slurm needs sbatch on PATH (run it on the cluster's login node; --dry-run writes the script "
-                     "without submitting)");
-  const std::string id = parse_job_id(output);
-  if (status != 0 || id.empty())
-    throw std::runtime_error("sbatch " + paths.script() + " failed: " + output.substr(0, output.find('\n')));
+  const std::string id = submit_script(paths.script());
   std::printf("submitted Slurm job %s: array %s (%zu tasks) for %d jobs left of %d\n", id.c_str(), tasks.c_str(),
               script.tasks.size(), static_cast<int>(pending.size()), total);
   std::printf("follow it: squeue -j %s; impasto batch --status %s; logs: %s/%s_*.log\n", id.c_str(),

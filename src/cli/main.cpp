@@ -167,8 +167,9 @@ int main(int argc, char** argv) {
   CLI::App* audio = impasto::add_audio_command(app, audio_options);
 
   impasto::VideoOptions video_options;
+  impasto::VideoSlurmOptions video_slurm;
   bool video_dry_run = false;
-  CLI::App* video = impasto::add_video_command(app, video_options, [&](CLI::App& command, impasto::Options& o) {
+  CLI::App* video = impasto::add_video_command(app, video_options, video_slurm, [&](CLI::App& command, impasto::Options& o) {
     add_transfer_options(command, o, video_dry_run, false);
   });
 
@@ -199,7 +200,7 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (serve->parsed()) return impasto::server::serve(serve_options);
-    if (video->parsed()) return impasto::run_video_command(video_options, video_dry_run);
+    if (video->parsed()) return impasto::run_video_command(*video, video_options, video_slurm, video_dry_run);
     if (batch.parsed()) return batch.run();
     if (audio->parsed()) return impasto::run_audio_command(audio_options);
     if (bench->parsed()) {

@@ -9,7 +9,7 @@
 
 namespace impasto {
 
-CLI::App* add_video_command(CLI::App& app, VideoOptions& o,
+CLI::App* add_video_command(CLI::App& app, VideoOptions& o, VideoSlurmOptions& slurm,
                             const std::function<void(CLI::App&, Options&)>& add_transfer_options) {
   CLI::App* video = app.add_subcommand("video", "paint a video clip without flicker (optical flow, temporal loss)");
   o.frame.output = "out.mp4";
@@ -30,11 +30,15 @@ CLI::App* add_video_command(CLI::App& app, VideoOptions& o,
   video->add_option("--flow-cache", o.flow_cache, "keep the flow in this folder (.flo) and reuse it on later runs");
   video->add_option("--frames-dir", o.frames_dir, "keep the painted frames as PNG in this folder");
   video->add_option("--max-frames", o.max_frames, "paint only the first N frames (0: all)")->capture_default_str();
+  add_video_slurm_options(*video, slurm);
   return video;
 }
 
-int run_video_command(const VideoOptions& options, bool dry_run) {
-  if (dry_run) throw InputError("--dry-run is not available for video");
+int run_video_command(const CLI::App& video, const VideoOptions& options, const VideoSlurmOptions& slurm, bool dry_run) {
+  if (slurm.requested()) return run_video_on_slurm(video, options, slurm, dry_run);
+  if (dry_run) throw InputError("--dry-run is available for video only with --slurm (it writes the scripts)");
+  for (const char* name : {"--chunk-frames", "--chunk-overlap", "--slurm-array-limit", "--gpus-per-task", "--sbatch-arg"})
+    if (video.get_option(name)->count() > 0) throw InputError(std::string(name) + " applies to --slurm runs only");
   VideoProgress progress(stderr, isatty(STDERR_FILENO));
   VideoCallbacks callbacks;
   callbacks.on_iteration = [&](int frame, int frames, int iteration, int planned) {

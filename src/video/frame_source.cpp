@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 #include <vector>
 
@@ -136,6 +137,29 @@ cv::Mat FrameSource::next() {
     throw InputError("frame " + std::to_string(count_) + " of '" + path_ + "' is " + size_text(frame.size()) +
                      ", the first frame is " + size_text(first_size_) + ": the frame size must not change");
   return frame;
+}
+
+int count_frames(const std::string& path, int max_frames) {
+  auto source = FrameSource::open(path);
+  int count = 0;
+  while ((max_frames == 0 || count < max_frames) && !source->next().empty()) ++count;
+  return count;
+}
+
+std::vector<cv::Mat> read_frames(FrameSource& source, int max_frames, const cv::Mat& first, cv::Size size) {
+  std::vector<cv::Mat> frames;
+  auto add = [&](const cv::Mat& frame) {
+    cv::Mat sized;
+    cv::resize(frame, sized, size, 0, 0, size.area() < frame.size().area() ? cv::INTER_AREA : cv::INTER_CUBIC);
+    frames.push_back(sized);
+  };
+  add(first);
+  while (max_frames == 0 || static_cast<int>(frames.size()) < max_frames) {
+    const cv::Mat frame = source.next();
+    if (frame.empty()) break;
+    add(frame);
+  }
+  return frames;
 }
 
 }  // namespace impasto

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace impasto {
 
@@ -31,5 +32,11 @@ class FrameSource {
   cv::Size first_size_;
   int count_ = 0;
 };
+
+// The number of frames of the clip at `path` (at most `max_frames`; 0: all), by decoding them.
+int count_frames(const std::string& path, int max_frames);
+
+// `first` and the frames after it (up to `max_frames` in all; 0: to the end), resized to `size`.
+std::vector<cv::Mat> read_frames(FrameSource& source, int max_frames, const cv::Mat& first, cv::Size size);
 
 }  // namespace impasto

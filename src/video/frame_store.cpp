@@ -26,7 +26,7 @@ FrameStore::FrameStore(std::string folder, const nlohmann::json& fingerprint) : 
   fs::create_directories(folder_, error);
   if (!fs::is_directory(folder_, error)) throw InputError("cannot create the frames folder '" + folder_ + "'");
   const fs::path marker = fs::path(folder_) / kFingerprint;
-  if (fs::exists(marker, error) && read_json(marker) == fingerprint) {
+  if (holds(folder_, fingerprint)) {
     while (fs::exists(image_path(finished_), error) && fs::exists(record_path(finished_), error)) ++finished_;
     return;
   }
@@ -35,6 +35,12 @@ FrameStore::FrameStore(std::string folder, const nlohmann::json& fingerprint) : 
     fs::remove(record_path(i), error);
   }
   write_file_atomically(marker.string(), fingerprint.dump(2) + "\n");
+}
+
+bool FrameStore::holds(const std::string& folder, const nlohmann::json& fingerprint) {
+  std::error_code error;
+  const fs::path marker = fs::path(folder) / kFingerprint;
+  return fs::exists(marker, error) && read_json(marker) == fingerprint;
 }
 
 std::string FrameStore::image_path(int index) const {

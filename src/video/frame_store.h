@@ -17,6 +17,8 @@ class FrameStore {
  public:
   // Creates the folder when missing; throws InputError when it cannot.
   FrameStore(std::string folder, const nlohmann::json& fingerprint);
+  // Whether `folder` holds a store made with this fingerprint (its frames would be continued).
+  static bool holds(const std::string& folder, const nlohmann::json& fingerprint);
   // How many frames, from the first, are finished.
   int finished() const { return finished_; }
   std::string image_path(int index) const;  // index from 0

@@ -17,63 +17,42 @@
 #include "run/run_plan.h"
 #include "runtime/cpu_runtime.h"
 #include "video/flow_field.h"
+#include "video/frame_record_json.h"
 #include "video/frame_source.h"
 #include "video/frame_store.h"
 #include "video/frame_tensor.h"
 #include "video/reliability.h"
 #include "video/scene_cut.h"
 #include "video/temporal_targets.h"
+#include "video/video_fingerprint.h"
 #include "video/video_output.h"
 #include "video/warping_error.h"
 
 namespace impasto {
 namespace fs = std::filesystem;
-namespace {
 
-void validate_video(const VideoOptions& o) {
+void check_video_options(const VideoOptions& o) {
   if (o.frame.content.empty()) throw InputError("--content: name the video clip to paint");
-  check_video_output(o.frame.output);
+  if (o.write_video) check_video_output(o.frame.output);
   if (o.frame_iterations < 1) throw InputError("--frame-iterations must be at least 1");
   if (o.temporal_weight < 0) throw InputError("--temporal-weight must not be negative");
   for (int j : o.temporal_frames)
     if (j < 1) throw InputError("--temporal-frames must be positive frame distances, e.g. 1,2,4");
   if (o.max_frames < 0) throw InputError("--max-frames must not be negative");
+  if (o.first_frame < 0) throw InputError("the first frame must not be negative");
+  if (!o.write_video && o.frames_dir.empty()) throw InputError("painting frames without a video needs a frames folder");
   parse_flow_method(o.flow);
   if (!o.frame.animate.empty()) throw InputError("--animate does not apply to video: use --frames-dir to keep the frames");
   if (o.frame.save_every > 0) throw InputError("--save-every does not apply to video: use --frames-dir to keep the frames");
   if (o.frame.bit_depth != 8) throw InputError("--bit-depth: video frames are 8-bit");
 }
 
-// What decides the painted pixels: a rerun with the same fingerprint continues the earlier frames
-// (frame i depends on frames 0..i alone, so a longer --max-frames continues too).
-nlohmann::json fingerprint_of(const VideoOptions& o) {
-  Options frame = o.frame;
-  frame.output.clear(), frame.report.clear(), frame.threads = 0, frame.print_every = 0;
-  return {{"frame", frame},          {"frame_iterations", o.frame_iterations}, {"temporal_weight", o.temporal_weight},
-          {"temporal_frames", o.temporal_frames}, {"flow", o.flow}};
-}
+namespace {
 
 std::string work_folder(const VideoOptions& o) {
   if (!o.frames_dir.empty()) return o.frames_dir;
   const fs::path output(o.frame.output);
   return (output.parent_path() / ("." + output.filename().string() + ".frames")).string();
-}
-
-// The clip's frames at the size painted (the plan's output scale), 8-bit BGR.
-std::vector<cv::Mat> read_frames(FrameSource& source, int max_frames, const cv::Mat& first, cv::Size size) {
-  std::vector<cv::Mat> frames;
-  auto add = [&](const cv::Mat& frame) {
-    cv::Mat sized;
-    cv::resize(frame, sized, size, 0, 0, size.area() < frame.size().area() ? cv::INTER_AREA : cv::INTER_CUBIC);
-    frames.push_back(sized);
-  };
-  add(first);
-  while (max_frames == 0 || static_cast<int>(frames.size()) < max_frames) {
-    const cv::Mat frame = source.next();
-    if (frame.empty()) break;
-    add(frame);
-  }
-  return frames;
 }
 
 // The flow pairs in the order frames need them: (i, i − j) for each distance j, and (i, i − 1)
@@ -89,28 +68,6 @@ std::vector<std::pair<int, int>> flow_plan(int frames, int from, std::vector<int
   return pairs;
 }
 
-nlohmann::json record_json(const FrameRecord& r) {
-  nlohmann::json losses = nlohmann::json::object();
-  for (const auto& [name, value] : r.losses) losses[name] = value;
-  return {{"frame", r.frame},           {"iterations", r.iterations}, {"losses", losses},
-          {"seconds", r.seconds},       {"warp_error", r.warp_error}, {"flow_residual", r.flow_residual},
-          {"scene_cut", r.scene_cut}};
-}
-
-FrameRecord record_from_json(const nlohmann::json& j) {
-  FrameRecord r;
-  r.frame = j.value("frame", 0);
-  r.iterations = j.value("iterations", 0);
-  r.seconds = j.value("seconds", 0.0);
-  r.warp_error = j.value("warp_error", 0.0);
-  r.flow_residual = j.value("flow_residual", 0.0);
-  r.scene_cut = j.value("scene_cut", false);
-  if (j.contains("losses"))
-    for (const auto& [name, value] : j["losses"].items()) r.losses.emplace_back(name, value.get<double>());
-  r.resumed = true;
-  return r;
-}
-
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -118,9 +75,12 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 VideoResult run_video(const VideoOptions& options, const VideoCallbacks& callbacks) {
-  validate_video(options);
+  check_video_options(options);
   auto source = FrameSource::open(options.frame.content);
-  const cv::Mat first = source->next();
+  cv::Mat first = source->next();
+  for (int skipped = 0; skipped < options.first_frame && !first.empty(); ++skipped) first = source->next();
+  if (first.empty())
+    throw InputError("'" + options.frame.content + "' has no frame " + std::to_string(options.first_frame + 1));
   prepare_cpu_runtime(options.frame.threads);
   RunPlan plan = plan_run(options.frame, ImageSize{first.rows, first.cols});
   plan.options.report.clear();  // the video's report is written below, not one per frame
@@ -140,7 +100,7 @@ VideoResult run_video(const VideoOptions& options, const VideoCallbacks& callbac
     if (callbacks.on_note) callbacks.on_note(text);
   };
 
-  FrameStore store(work_folder(options), fingerprint_of(options));
+  FrameStore store(work_folder(options), video_fingerprint(options));
   const bool fresh_store = store.finished() == 0;
   try {
     const int resumed = store.finished();
@@ -209,6 +169,7 @@ VideoResult run_video(const VideoOptions& options, const VideoCallbacks& callbac
       frame_callbacks.on_iteration = [&](const IterationRecord& r, int planned) {
         if (callbacks.on_iteration) callbacks.on_iteration(i + 1, count, r.iteration, planned);
       };
+      frame_callbacks.cancelled = callbacks.cancelled;
       const RunResult run = run_image(continued ? later : plan, *network, job, frame_callbacks);
       outputs[i] = tensor_from_frame(frame_from_tensor(written)).to(plan.network.device);  // as the PNG keeps it
       outputs.erase(i - reach);
@@ -235,9 +196,10 @@ VideoResult run_video(const VideoOptions& options, const VideoCallbacks& callbac
     result.input_warp_error = clip_warping_error(frames, flows);
     result.flow_seconds = flows.seconds_computing();
     result.flow_wait_seconds = flows.seconds_waiting();
-    result.audio = write_video(
-        options.frame.output, count, [&](int i) { return store.read_image(i); }, result.frames_per_second,
-        options.frame.content);
+    if (options.write_video)
+      result.audio = write_video(
+          options.frame.output, count, [&](int i) { return store.read_image(i); }, result.frames_per_second,
+          options.frame.content);
   } catch (...) {
     if (fresh_store && store.finished() == 0) store.remove();  // bad input: leave nothing behind
     throw;
@@ -274,6 +236,16 @@ nlohmann::json video_report(const VideoOptions& options, const VideoResult& resu
                     {"losses", mean_losses},
                     {"seconds_per_later_frame", painted > 0 ? painted_seconds / painted : 0.0}};
   report["input_warp_error"] = result.input_warp_error;
+  if (!result.boundaries.empty()) {
+    nlohmann::json boundaries = nlohmann::json::array();
+    double worst = 0;
+    for (const auto& b : result.boundaries) {
+      boundaries.push_back({{"frame", b.frame}, {"warp_error", b.warp_error}, {"unblended_warp_error", b.unblended_warp_error}});
+      worst = std::max(worst, b.warp_error);
+    }
+    report["chunks"] = {{"boundaries", boundaries},
+                        {"worst_boundary_to_mean", result.warp_error > 0 ? worst / result.warp_error : 0.0}};
+  }
   report["flow"] = {{"seconds", result.flow_seconds}, {"waited_seconds", result.flow_wait_seconds}};
   report["audio"] = result.audio;
   if (!result.notes.empty()) report["notes"] = result.notes;

@@ -14,7 +14,11 @@
 #include <sstream>
 #include <thread>
 
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/videoio.hpp>
+
 #include "test_support.h"
+#include "video/test_clips.h"
 
 namespace impasto::testing {
 namespace {
@@ -244,6 +248,78 @@ TEST_F(SlurmCluster, TheScriptRestartsAfterACrashAndIsQuietWhenUp) {
   ASSERT_EQ(run_shell(script() + " down " + q(cluster())).exit_code, 0);
   started_ = false;
   for (const auto& pid : pids) EXPECT_FALSE(running(pid.substr(0, pid.find('\n')))) << pid;
+}
+
+// impasto video --slurm: chunks as an array, the assembly after it (afterok); a chunk cancelled
+// mid-run is all that the same command submits again.
+TEST_F(SlurmCluster, VideoChunksThenAssemblyAndACancelledChunkIsAllThatIsPaintedAgain) {
+  const cv::Mat photo = cv::imread(shared_image("tubingen.jpg").string());
+  fs::create_directories(dir / "clip");
+  for (int i = 0; i < 14; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "frame_%02d.png", i);
+    cv::imwrite((dir / "clip" / name).string(), panning_frame(photo, i, cv::Size(128, 96)));
+  }
+  const fs::path output = dir / "out.mp4", work = dir / "out.mp4.slurm";
+  const std::string command = "video --content " + q(dir / "clip") + " --style " + q(shared_image("starry_night.jpg")) +
+                              " --output " + q(output) + " --model-file " + q(squeezenet_file()) +
+                              " --size 128 --iterations 30 --frame-iterations 20 --threads 1 --chunk-frames 6 "
+                              "--chunk-overlap 2 --report " + q(dir / "report.json") + " --slurm";
+  const auto first = run_impasto(command);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(first.output, match,
+                                std::regex("submitted Slurm job ([0-9]+): array 0-2 \\(3 of 3 chunks of about 6 frames")))
+      << first.output;
+  const std::string id = match[1];
+  ASSERT_TRUE(std::regex_search(first.output, match, std::regex("submitted Slurm job ([0-9]+): the assembly")));
+  const std::string assembly = match[1];
+
+  bool started = false;  // chunk 1 at work
+  for (const auto end = Clock::now() + std::chrono::seconds(120); !started && Clock::now() < end;) {
+    const auto record = nlohmann::json::parse(read_text(work / "batch" / "state" / "chunk_001.json"), nullptr, false);
+    started = record.is_object() && record.value("slurm_job", "") == id + "_1" && record.value("state", "") == "running";
+    if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(started) << logs(work);
+  ASSERT_EQ(run_shell("scancel " + id + "_1").exit_code, 0);
+  ASSERT_TRUE(wait_for(id, 300)) << logs(work);
+  EXPECT_EQ(task_states(id)[1].substr(0, 9), "CANCELLED") << read_text(cluster() / "log" / "jobcomp.txt");
+  // The assembly waits for a dependency that can never be met (or is gone, where Slurm kills such jobs).
+  std::string waiting = "?";
+  for (const auto end = Clock::now() + std::chrono::seconds(60);
+       !(waiting.empty() || waiting.find("DependencyNeverSatisfied") != std::string::npos) && Clock::now() < end;
+       std::this_thread::sleep_for(std::chrono::milliseconds(200)))
+    waiting = run_shell("squeue -h -o %r -j " + assembly + " 2>/dev/null").output;
+  EXPECT_TRUE(waiting.empty() || waiting.find("DependencyNeverSatisfied") != std::string::npos) << waiting;
+  EXPECT_TRUE(fs::exists(work / "chunk_000")) << logs(work);
+  EXPECT_TRUE(fs::exists(work / "chunk_002")) << logs(work);
+  EXPECT_FALSE(fs::exists(work / "chunk_001"));
+  EXPECT_FALSE(fs::exists(output)) << "assembled without chunk 1";
+
+  const auto again = run_impasto(command);
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_TRUE(wait_for(assembly, 30)) << "the stale assembly was not cancelled";
+  ASSERT_TRUE(std::regex_search(again.output, match, std::regex("submitted Slurm job ([0-9]+): array 1 \\(1 of 3 chunks")))
+      << again.output;
+  const std::string rerun = match[1];
+  ASSERT_TRUE(std::regex_search(again.output, match, std::regex("submitted Slurm job ([0-9]+): the assembly")));
+  ASSERT_TRUE(wait_for(rerun + "," + match[1].str(), 300)) << logs(work);
+  EXPECT_EQ(task_states(rerun), (std::map<int, std::string>{{1, "COMPLETED 0:0"}}));
+
+  cv::VideoCapture video(output.string());
+  int frames = 0;
+  for (cv::Mat frame; video.read(frame);) ++frames;
+  EXPECT_EQ(frames, 14) << logs(work);
+  EXPECT_FALSE(fs::exists(work / "chunk_000")) << "the chunks' frames are removed once the video is written";
+  const auto report = nlohmann::json::parse(read_text(dir / "report.json"), nullptr, false);
+  ASSERT_TRUE(report.is_object()) << logs(work);
+  ASSERT_EQ(report["chunks"]["boundaries"].size(), 2u);
+  std::printf("[ measured ] worst chunk boundary / clip mean warping error: %.3f (%s)\n",
+              report["chunks"]["worst_boundary_to_mean"].get<double>(), report["chunks"]["boundaries"].dump().c_str());
+  // Crossfaded over 2 frames, a boundary's worst pair flickers far less than the cut would have.
+  for (const auto& boundary : report["chunks"]["boundaries"])
+    EXPECT_LT(boundary["warp_error"].get<double>(), 0.25 * boundary["unblended_warp_error"].get<double>()) << boundary;
 }
 
 }  // namespace

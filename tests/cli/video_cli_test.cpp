@@ -109,6 +109,27 @@ TEST_F(VideoCli, WithoutFramesDirNothingIsLeftBesideTheVideo) {
   EXPECT_EQ(left, std::vector<std::string>{"clip.mp4"});
 }
 
+TEST_F(VideoCli, SlurmDryRunWritesTheTwoScriptsAndSubmitsNothing) {
+  const fs::path work = dir / "out" / "clip.mp4.slurm";
+  const auto result = run_impasto(video("--output " + q(dir / "out" / "clip.mp4") +
+                                        " --slurm --dry-run --chunk-frames 2 --chunk-overlap 1"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("2 of 2 chunks of about 2 frames (1 overlapping) left, 4 frames in all"), std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("sbatch --dependency=afterok:$id " + (work / "batch" / "impasto-video-assemble.sbatch").string()),
+            std::string::npos)
+      << result.output;
+  std::ifstream script(work / "batch" / "impasto-video.sbatch");
+  const std::string text((std::istreambuf_iterator<char>(script)), {});
+  EXPECT_NE(text.find("\n#SBATCH --array=0-1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("--run-chunk \"$SLURM_ARRAY_TASK_ID\""), std::string::npos) << text;
+  EXPECT_EQ(text.find("--dry-run"), std::string::npos) << text;
+  EXPECT_EQ(text.find("--slurm "), std::string::npos) << text;
+  EXPECT_TRUE(fs::exists(work / "batch" / "impasto-video-assemble.sbatch"));
+  EXPECT_FALSE(fs::exists(work / "batch" / "slurm_jobs.json")) << "nothing was submitted";
+  EXPECT_FALSE(fs::exists(dir / "out" / "clip.mp4"));
+}
+
 TEST_F(VideoCli, RefusesBadInputWithOneLineAndNoVideo) {
   auto expect_refused = [&](const std::string& arguments, const std::string& message) {
     const auto result = run_impasto(arguments);
@@ -125,6 +146,14 @@ TEST_F(VideoCli, RefusesBadInputWithOneLineAndNoVideo) {
   expect_refused(video("--output " + q(dir / "out" / "x.mp4") + " --temporal-weight -1"), "--temporal-weight");
   expect_refused(video("--output " + q(dir / "out" / "x.mp4") + " --temporal-frames 0"), "--temporal-frames");
   expect_refused(video("--output " + q(dir / "out" / "x.mp4") + " --flow magic"), "magic");
+  // Slurm: chunking checked, and nothing queued or written for a clip that cannot be read.
+  expect_refused(video("--output " + q(dir / "out" / "x.mp4") + " --chunk-frames 3"), "--chunk-frames applies to --slurm");
+  expect_refused(video("--output " + q(dir / "out" / "x.mp4") + " --dry-run"), "--dry-run");
+  expect_refused(video("--output " + q(dir / "out" / "x.mp4") + " --slurm --chunk-frames 2 --chunk-overlap 2"),
+                 "--chunk-overlap");
+  expect_refused("video --content " + q(dir / "broken.mp4") + " --style " + q(shared_image("starry_night.jpg")) +
+                     " --output " + q(dir / "out" / "x.mp4") + " --slurm",
+                 "broken.mp4");
   // A frame of another size in the middle of the clip.
   cv::imwrite((dir / "clip" / "frame_0002.png").string(), cv::Mat(40, 40, CV_8UC3, cv::Scalar(0, 0, 0)));
   expect_refused(video("--output " + q(dir / "out" / "x.mp4")), "size");
