@@ -238,6 +238,15 @@ TEST_F(StudioMedia, AVideoJobShowsEveryFrameAndItsMp4DecodesBack) {
   int count = 0;
   for (cv::Mat f; back.read(f); ++count) EXPECT_EQ(f.cols, 48);
   EXPECT_EQ(count, 4);
+
+  // A studio started again on the same results still lists the clip (checked whole) and its frames.
+  stop();
+  start();
+  const json again = jobs()[0];
+  EXPECT_EQ(again["kind"], "video");
+  EXPECT_EQ(again["status"], "done") << again.dump();
+  EXPECT_EQ(again["result"]["url"], "/api/jobs/1/result.mp4");
+  EXPECT_EQ(client->Get("/api/jobs/1/frames/4.png")->body, frame->body);
 }
 
 TEST_F(StudioMedia, AnAudioJobMakesAWavThatDecodesAndOutlivesTheServer) {
