@@ -9,6 +9,16 @@ const ui = {
   contentInput: $('content-input'), contentDrop: $('content-drop'), contentThumb: $('content-thumb'),
   contentHint: $('content-hint'), contentStep: $('content-step'),
   modes: $('modes'), modeTexture: $('mode-texture'), sizeHint: $('size-hint'),
+  modeVideoLabel: $('mode-video-label'), modeAudioLabel: $('mode-audio-label'),
+  contentTitle: $('content-title'), stylesStep: $('styles-step'), audioStep: $('audio-step'),
+  soundStyleInput: $('sound-style-input'), soundStyleDrop: $('sound-style-drop'), soundStyleHint: $('sound-style-hint'),
+  soundStylePlayer: $('sound-style-player'),
+  soundContentInput: $('sound-content-input'), soundContentDrop: $('sound-content-drop'),
+  soundContentHint: $('sound-content-hint'), soundContentPlayer: $('sound-content-player'),
+  modelField: $('model-field'), sizeField: $('size-field'), tvField: $('tv-field'), postField: $('post-field'),
+  iterationsHint: $('iterations-hint'), frameIterations: $('frame-iterations'), maxFrames: $('max-frames'),
+  framesHint: $('frames-hint'), duration: $('duration'), durationField: $('duration-field'),
+  resultVideo: $('result-video'), resultAudio: $('result-audio'),
   contentWeightField: $('content-weight-field'),
   styleInput: $('style-input'), styleDrop: $('style-drop'), styles: $('styles'),
   model: $('model'), size: $('size'), iterations: $('iterations'),
@@ -16,7 +26,7 @@ const ui = {
   contentWeight: $('content-weight'), styleWeight: $('style-weight'), tvWeight: $('tv-weight'),
   start: $('start'), limits: $('limits'),
   cancel: $('cancel'), download: $('download'),
-  preview: $('preview'), stageEmpty: $('stage-empty'), progressBar: $('progress-bar'), status: $('status'),
+  preview: $('preview'), stageEmpty: $('stage-empty'), stageEmptyText: $('stage-empty-text'), progressBar: $('progress-bar'), status: $('status'),
   jobNotes: $('job-notes'),
   chart: $('chart'), queue: $('queue'), queueEmpty: $('queue-empty'),
   gallery: $('gallery'), galleryEmpty: $('gallery-empty'),
@@ -24,8 +34,12 @@ const ui = {
 
 const state = {
   config: null,
+  mode: 'stylize',        // stylize | texture | video | audio
+  kindShown: 'image',     // the kind of job whose defaults the fields hold
   texture: false,         // texture from the paintings alone: no photo
   content: null,          // {id, name, width, height, url}
+  clip: null,             // video mode: {id, name, width, height, frames, seconds, url}
+  sounds: { style: null, content: null },  // audio mode: {id, name, seconds, url}
   styles: [],             // [{id, name, url, weight}]
   jobs: new Map(),        // id -> job as the server describes it (+ history kept here)
   focus: null,            // id of the job shown on the canvas
@@ -61,15 +75,16 @@ async function api(path, options = {}) {
 
 function megabytes(bytes) { return (bytes / 1048576).toFixed(bytes < 10485760 ? 1 : 0) + ' MB'; }
 
-async function upload(file, drop) {
+// route: /api/images, /api/videos or /api/sounds (the server tells the kinds apart by content).
+async function upload(file, drop, route = '/api/images') {
   const limit = state.config ? state.config.limits.max_upload_bytes : Infinity;
   if (file.size > limit) {
-    throw new Error(`“${file.name}” is ${megabytes(file.size)}; the studio accepts images up to ${megabytes(limit)}.`);
+    throw new Error(`“${file.name}” is ${megabytes(file.size)}; the studio accepts files up to ${megabytes(limit)}.`);
   }
   const spinner = drop.querySelector('.spinner');
   spinner.hidden = false;
   try {
-    const image = await api('/api/images', {
+    const image = await api(route, {
       method: 'POST',
       body: file,
       headers: { 'Content-Type': file.type || 'application/octet-stream', 'X-Filename': encodeURIComponent(file.name) },
@@ -86,6 +101,7 @@ async function upload(file, drop) {
 async function setContent(file) {
   if (!file) return;
   clearError();
+  if (state.mode === 'video') return setClip(file);
   try {
     const image = await upload(file, ui.contentDrop);
     if (state.content) URL.revokeObjectURL(state.content.url);
@@ -98,6 +114,53 @@ async function setContent(file) {
     const change = document.createElement('strong');
     change.textContent = 'change';
     ui.contentHint.append(change);
+  } catch (e) {
+    showError(e.message);
+  }
+  updateStart();
+}
+
+async function setClip(file) {
+  try {
+    const clip = await upload(file, ui.contentDrop, '/api/videos');
+    if (state.clip) URL.revokeObjectURL(state.clip.url);
+    state.clip = clip;
+    ui.contentThumb.hidden = true;
+    ui.contentDrop.classList.remove('filled');
+    ui.contentHint.innerHTML = '';
+    ui.contentHint.append(`${clip.name} · ${clip.width} × ${clip.height} · ${clip.frames} frames (${clip.seconds.toFixed(1)} s)  `);
+    const change = document.createElement('strong');
+    change.textContent = 'change';
+    ui.contentHint.append(change);
+    ui.maxFrames.max = clip.frames;
+    ui.maxFrames.value = clip.frames;
+    ui.framesHint.textContent = `of ${clip.frames}`;
+  } catch (e) {
+    showError(e.message);
+  }
+  updateStart();
+}
+
+// role: 'style' (the sound whose texture is learnt) or 'content' (the sound repainted, optional).
+async function setSound(role, file) {
+  if (!file) return;
+  clearError();
+  const drop = role === 'style' ? ui.soundStyleDrop : ui.soundContentDrop;
+  const hint = role === 'style' ? ui.soundStyleHint : ui.soundContentHint;
+  const player = role === 'style' ? ui.soundStylePlayer : ui.soundContentPlayer;
+  try {
+    const sound = await upload(file, drop, '/api/sounds');
+    if (state.sounds[role]) URL.revokeObjectURL(state.sounds[role].url);
+    state.sounds[role] = sound;
+    hint.innerHTML = '';
+    hint.append(`${sound.name} · ${sound.seconds.toFixed(1)} s  `);
+    const change = document.createElement('strong');
+    change.textContent = 'change';
+    hint.append(change);
+    player.src = sound.url;
+    player.hidden = false;
+    if (role === 'style') ui.duration.value = Math.min(sound.seconds, state.config.limits.max_sound_seconds).toFixed(1);
+    ui.durationField.hidden = !!state.sounds.content;
   } catch (e) {
     showError(e.message);
   }
@@ -185,20 +248,55 @@ function wireDrop(drop, input, onFiles) {
 }
 wireDrop(ui.contentDrop, ui.contentInput, (files) => setContent(files[0]));
 wireDrop(ui.styleDrop, ui.styleInput, addStyles);
+wireDrop(ui.soundStyleDrop, ui.soundStyleInput, (files) => setSound('style', files[0]));
+wireDrop(ui.soundContentDrop, ui.soundContentInput, (files) => setSound('content', files[0]));
 
 function updateStart() {
   const weights = state.styles.some((s) => s.weight > 0);
-  ui.start.disabled = !((state.texture || state.content) && state.styles.length && weights && state.config);
+  const painting = state.styles.length && weights && state.config;
+  const ready = {
+    stylize: painting && state.content,
+    texture: painting,
+    video: painting && state.clip,
+    audio: state.config && state.sounds.style,
+  }[state.mode];
+  ui.start.disabled = !ready;
 }
 
-// A texture needs no photo: its step, the photo's weight and colour preservation go away.
-function setMode(texture) {
-  state.texture = texture;
-  ui.contentStep.hidden = texture;
-  ui.contentWeightField.hidden = texture;
-  ui.preserveField.hidden = texture || !(state.config.preserve_colors || []).length;
-  ui.sizeHint.textContent = texture ? '(square, px)' : '(longer side, px)';
-  ui.start.textContent = texture ? 'Paint texture' : 'Paint';
+// What each mode asks for: a texture needs no photo (its step, the photo's weight and colour
+// preservation go away); a video takes a clip for the photo; a sound has steps of its own.
+function setMode(mode) {
+  state.mode = mode;
+  state.texture = mode === 'texture';
+  const audio = mode === 'audio', video = mode === 'video';
+  ui.contentStep.hidden = state.texture || audio;
+  ui.stylesStep.hidden = audio;
+  ui.audioStep.hidden = !audio;
+  ui.contentWeightField.hidden = state.texture;
+  ui.preserveField.hidden = state.texture || audio || !(state.config.preserve_colors || []).length;
+  for (const field of [ui.modelField, ui.sizeField, ui.tvField, ui.postField]) field.hidden = audio;
+  for (const field of document.querySelectorAll('.video-only')) field.hidden = !video;
+  ui.durationField.hidden = !audio || !!state.sounds.content;
+  ui.contentTitle.textContent = video ? 'Your video clip' : 'Your photo';
+  ui.contentInput.accept = video ? 'video/*,.mp4,.mov,.avi,.mkv,.webm' : 'image/png,image/jpeg,image/webp,image/bmp';
+  ui.iterationsHint.textContent = video ? 'first frame' : '';
+  if (!video && !state.content) ui.contentHint.innerHTML = '<strong>Choose a photo</strong> or drop it here';
+  if (video && !state.clip) ui.contentHint.innerHTML = '<strong>Choose a short clip</strong> or drop it here';
+  ui.contentThumb.hidden = video || !state.content;
+  ui.contentDrop.classList.toggle('filled', !video && !!state.content);
+  if (!video && state.content) {
+    ui.contentHint.innerHTML = '';
+    ui.contentHint.append(`${state.content.name} · ${state.content.width} × ${state.content.height}  `);
+  }
+  if (video && state.clip) {
+    ui.contentHint.innerHTML = '';
+    ui.contentHint.append(`${state.clip.name} · ${state.clip.frames} frames`);
+  }
+  ui.sizeHint.textContent = state.texture ? '(square, px)' : '(longer side, px)';
+  ui.start.textContent = { stylize: 'Paint', texture: 'Paint texture', video: 'Paint the clip', audio: 'Make the sound' }[mode];
+  const kind = audio ? 'audio' : video ? 'video' : 'image';
+  if (kind !== state.kindShown) applyKindDefaults(kind);
+  state.kindShown = kind;
   let step = 1;
   for (const num of document.querySelectorAll('.step .num')) {
     if (!num.closest('.step').hidden) num.textContent = String(step++);
@@ -206,28 +304,27 @@ function setMode(texture) {
   updateStart();
 }
 for (const radio of document.querySelectorAll('input[name="mode"]')) {
-  radio.addEventListener('change', () => setMode(ui.modeTexture.checked));
+  radio.addEventListener('change', () => { if (radio.checked) setMode(radio.value); });
+}
+
+// Every kind of job starts from its command's defaults (impasto stylize / video / audio), within
+// the server's limits, set again when the kind changes.
+function applyKindDefaults(kind) {
+  const config = state.config;
+  const { limits } = config;
+  const d = kind === 'audio' ? config.audio_defaults || {} : kind === 'video' ? config.video_defaults || {} : config.defaults || {};
+  if (d.iterations) ui.iterations.value = Math.min(d.iterations, limits.max_iterations);
+  if (d.size) ui.size.value = Math.min(d.size, limits.max_size);
+  if (d.frame_iterations) ui.frameIterations.value = Math.min(d.frame_iterations, limits.max_iterations);
+  if (d.content_weight !== undefined) ui.contentWeight.value = d.content_weight;
+  if (d.style_weight !== undefined) ui.styleWeight.value = d.style_weight;
 }
 
 // ---------- jobs ----------
 
 ui.start.addEventListener('click', async () => {
   clearError();
-  const total = state.styles.reduce((sum, s) => sum + s.weight, 0);
-  const request = {
-    mode: state.texture ? 'texture' : 'stylize',
-    styles: state.styles.map((s) => ({ image: s.id, weight: s.weight / total })),
-    model: ui.model.value,
-    size: Number(ui.size.value),
-    iterations: Number(ui.iterations.value),
-    content_weight: Number(ui.contentWeight.value),
-    style_weight: Number(ui.styleWeight.value),
-    tv_weight: Number(ui.tvWeight.value),
-  };
-  if (!state.texture) request.content = state.content.id;
-  if (!ui.preserveField.hidden && ui.preserveColors.value) request.preserve_colors = ui.preserveColors.value;
-  const post = ui.post.value.split(',').map((f) => f.trim()).filter(Boolean);
-  if (post.length) request.post = post;
+  const request = jobRequest();
   ui.start.disabled = true;
   try {
     const { id } = await api('/api/jobs', {
@@ -240,6 +337,45 @@ ui.start.addEventListener('click', async () => {
     updateStart();
   }
 });
+
+function jobRequest() {
+  if (state.mode === 'audio') {
+    const request = {
+      kind: 'audio',
+      style: state.sounds.style.id,
+      iterations: Number(ui.iterations.value),
+      content_weight: Number(ui.contentWeight.value),
+      style_weight: Number(ui.styleWeight.value),
+    };
+    if (state.sounds.content) request.content = state.sounds.content.id;
+    else request.duration = Number(ui.duration.value);
+    return request;
+  }
+  const total = state.styles.reduce((sum, s) => sum + s.weight, 0);
+  const request = {
+    mode: state.texture ? 'texture' : 'stylize',
+    styles: state.styles.map((s) => ({ image: s.id, weight: s.weight / total })),
+    model: ui.model.value,
+    size: Number(ui.size.value),
+    iterations: Number(ui.iterations.value),
+    content_weight: Number(ui.contentWeight.value),
+    style_weight: Number(ui.styleWeight.value),
+    tv_weight: Number(ui.tvWeight.value),
+  };
+  if (state.mode === 'video') {
+    delete request.mode;
+    request.kind = 'video';
+    request.content = state.clip.id;
+    request.frame_iterations = Number(ui.frameIterations.value);
+    request.max_frames = Number(ui.maxFrames.value);
+  } else if (!state.texture) {
+    request.content = state.content.id;
+  }
+  if (!ui.preserveField.hidden && ui.preserveColors.value) request.preserve_colors = ui.preserveColors.value;
+  const post = ui.post.value.split(',').map((f) => f.trim()).filter(Boolean);
+  if (post.length) request.post = post;
+  return request;
+}
 
 ui.cancel.addEventListener('click', async () => {
   if (state.focus == null) return;
@@ -277,6 +413,7 @@ function formatSeconds(s) {
 
 function renderFocus() {
   const job = state.jobs.get(state.focus);
+  if (!job || job.status !== 'done') hidePlayers();
   ui.cancel.hidden = !job || !(job.status === 'running' || job.status === 'queued');
   ui.download.hidden = !job || job.status !== 'done';
   ui.status.classList.toggle('failed', !!job && job.status === 'failed');
@@ -293,16 +430,27 @@ function renderFocus() {
   if (job.status === 'queued') {
     const ahead = [...state.jobs.values()].filter((j) => j.status === 'running' || (j.status === 'queued' && j.id < job.id)).length;
     ui.status.textContent = `Waiting in the queue (${ahead} ahead)…`;
+  } else if (job.status === 'running' && job.kind === 'video') {
+    const frames = job.frames || 0;
+    ui.progressBar.style.width = frames ? `${Math.round(100 * ((job.frame || 1) - 1 + fraction) / frames)}%` : '0';
+    ui.status.textContent = job.frame
+      ? `Painting frame ${job.frame} of ${frames} · iteration ${job.iteration} of ${planned} · ${job.frames_done || 0} frames done · ${formatSeconds(job.seconds)}`
+      : 'Preparing the network, the frames and the optical flow…';
   } else if (job.status === 'running') {
     const eta = job.iteration > 1 && job.seconds ? job.seconds / job.iteration * (planned - job.iteration) : null;
+    const verb = job.kind === 'audio' ? 'Composing' : 'Painting';
     ui.status.textContent = job.iteration
-      ? `Painting… iteration ${job.iteration} of ${planned} · ${formatSeconds(job.seconds)}` + (eta != null ? ` · about ${formatSeconds(eta)} left` : '')
-      : 'Preparing the network and the images…';
+      ? `${verb}… iteration ${job.iteration} of ${planned} · ${formatSeconds(job.seconds)}` + (eta != null ? ` · about ${formatSeconds(eta)} left` : '')
+      : job.kind === 'audio' ? 'Preparing the sounds…' : 'Preparing the network and the images…';
   } else if (job.status === 'done') {
-    ui.status.textContent = `Finished: ${job.result.width} × ${job.result.height} px, ${job.iteration} iterations in ${formatSeconds(job.seconds)} · saved as ${job.result.file}`;
+    const what = job.kind === 'audio' ? `${job.result.seconds.toFixed(1)} s of sound`
+      : job.kind === 'video' ? `${job.result.frames} frames of ${job.result.width} × ${job.result.height} px`
+        : `${job.result.width} × ${job.result.height} px, ${job.iteration} iterations in ${formatSeconds(job.seconds)}`;
+    ui.status.textContent = `Finished: ${what} · saved as ${job.result.file}`;
     ui.download.href = job.result.download;
     ui.download.setAttribute('download', job.result.file);
-    showImage(job.result.url, job.id);
+    ui.download.textContent = `Download ${job.kind === 'audio' ? 'WAV' : job.kind === 'video' ? 'MP4' : 'PNG'}`;
+    showResult(job);
   } else if (job.status === 'failed') {
     ui.status.textContent = `This job failed: ${job.error}`;
   } else {
@@ -314,17 +462,60 @@ function renderFocus() {
   drawChart(job);
 }
 
+const STAGE_EMPTY_TEXT = 'Your painting will appear here, stroke by stroke.';
+
+function hidePlayers() {
+  ui.stageEmptyText.textContent = STAGE_EMPTY_TEXT;
+  for (const player of [ui.resultVideo, ui.resultAudio]) {
+    if (player.hidden) continue;
+    player.pause();
+    player.hidden = true;
+    player.removeAttribute('src');
+    delete player.dataset.src;
+  }
+}
+
+// A finished picture on the canvas; a clip plays in place of the picture, a sound under it (the
+// last spectrogram, if this page saw one, stays on the canvas).
+function showResult(job) {
+  if (job.kind === 'image' || !job.kind) {
+    hidePlayers();
+    showImage(job.result.url, job.id);
+    return;
+  }
+  const player = job.kind === 'video' ? ui.resultVideo : ui.resultAudio;
+  if (player.dataset.src !== job.result.url) {
+    hidePlayers();
+    player.src = job.result.url;
+    player.dataset.src = job.result.url;
+  }
+  player.hidden = false;
+  // A clip plays on the canvas; a sound keeps its own last spectrogram there, not another job's picture.
+  if (job.kind === 'video' || ui.preview.dataset.job !== String(job.id)) {
+    ui.preview.hidden = true;
+    ui.stageEmpty.hidden = job.kind === 'video';
+    ui.stageEmptyText.textContent = '♪ Listen to the sound below, or download it as a WAV file.';
+  }
+}
+
 // Loads a new picture off-screen and swaps it in once decoded, so the canvas never flickers.
 // data-updates counts every picture shown, data-previews the live ones (the tests read both).
 function showImage(url, jobId, live = false) {
-  if (ui.preview.dataset.src === url) return;
+  if (ui.preview.dataset.src === url) {
+    ui.preview.hidden = false;
+    ui.stageEmpty.hidden = true;
+    return;
+  }
   const next = new Image();
   next.onload = () => {
     if (state.focus !== jobId) return;
     const job = state.jobs.get(jobId);
     if (live && job && job.status === 'done') return;  // a late preview must not replace the result
+    if (!ui.resultVideo.hidden) return;
     ui.preview.src = next.src;
     ui.preview.dataset.src = url;
+    ui.preview.dataset.job = String(jobId);
+    ui.preview.classList.toggle('spectrogram', !!job && job.kind === 'audio');
     ui.preview.hidden = false;
     ui.stageEmpty.hidden = true;
     ui.preview.dataset.updates = String(Number(ui.preview.dataset.updates) + 1);
@@ -342,13 +533,15 @@ function renderQueue() {
     item.dataset.job = job.id;
     const badge = document.createElement('span');
     badge.className = `badge ${job.status}`;
-    badge.textContent = job.status === 'running' ? `${job.iteration}/${job.planned || job.iterations}` : 'queued';
+    badge.textContent = job.status !== 'running' ? 'queued'
+      : job.kind === 'video' ? `frame ${job.frame}/${job.frames}` : `${job.iteration}/${job.planned || job.iterations}`;
     const title = document.createElement('span');
     title.className = 'title';
     title.textContent = `#${job.id} ${job.title}`;
     title.title = title.textContent;
     const size = document.createElement('small');
-    size.textContent = `${job.size} px · ${job.iterations} iterations · ${job.model}`;
+    size.textContent = job.kind === 'audio' ? `sound · ${job.iterations} iterations`
+      : `${job.kind === 'video' ? 'video · ' : ''}${job.size} px · ${job.iterations} iterations · ${job.model}`;
     title.append(size);
     const view = document.createElement('button');
     view.type = 'button';
@@ -381,16 +574,25 @@ function renderGallery() {
     title.title = job.title;
     meta.append(title);
     if (job.status === 'done') {
-      const img = document.createElement('img');
-      img.src = job.result.url;
-      img.alt = job.title;
-      img.loading = 'lazy';
+      // A clip shows its last painted frame; a sound a note.
+      let img;
+      if (job.kind === 'audio') {
+        img = document.createElement('div');
+        img.className = 'placeholder sound';
+        img.textContent = '♪';
+      } else {
+        img = document.createElement('img');
+        img.src = job.kind === 'video' ? `/api/jobs/${job.id}/frames/${job.result.frames}.png` : job.result.url;
+        img.alt = job.title;
+        img.loading = 'lazy';
+      }
       const line = document.createElement('span');
-      line.textContent = `${job.result.width} × ${job.result.height} · ${job.created}  `;
+      line.textContent = job.kind === 'audio' ? `${job.result.seconds.toFixed(1)} s · ${job.created}  `
+        : `${job.result.width} × ${job.result.height}${job.kind === 'video' ? ` · ${job.result.frames} frames` : ''} · ${job.created}  `;
       const link = document.createElement('a');
       link.href = job.result.download;
       link.setAttribute('download', job.result.file);
-      link.textContent = 'PNG ↓';
+      link.textContent = `${job.kind === 'audio' ? 'WAV' : job.kind === 'video' ? 'MP4' : 'PNG'} ↓`;
       link.addEventListener('click', (e) => e.stopPropagation());
       line.append(link);
       meta.append(line);
@@ -553,14 +755,27 @@ function connect() {
     job.iteration = p.iteration;
     job.planned = p.planned;
     job.seconds = p.seconds;
-    job.losses = p.losses;
-    (job.history = job.history || []).push({ iteration: p.iteration, seconds: p.seconds, losses: p.losses });
+    if (p.frame) {  // a video: which frame, of how many (no losses per iteration)
+      job.frame = p.frame;
+      job.frames = p.frames;
+    }
+    if (p.losses) {
+      job.losses = p.losses;
+      (job.history = job.history || []).push({ iteration: p.iteration, seconds: p.seconds, losses: p.losses });
+    }
     if (p.id === state.focus) {
       renderFocus();
       scheduleChart();
     }
     const badge = ui.queue.querySelector(`li[data-job="${p.id}"] .badge`);
-    if (badge) badge.textContent = `${p.iteration}/${p.planned}`;
+    if (badge) badge.textContent = p.frame ? `frame ${p.frame}/${p.frames}` : `${p.iteration}/${p.planned}`;
+  });
+  events.addEventListener('frame', (e) => {
+    const p = JSON.parse(e.data);
+    const job = state.jobs.get(p.id);
+    if (!job) return;
+    job.frames_done = p.frame;
+    if (p.id === state.focus) renderFocus();
   });
   events.addEventListener('preview', (e) => {
     const p = JSON.parse(e.data);
@@ -608,9 +823,16 @@ async function init() {
     }
     ui.preserveField.hidden = false;
   }
-  ui.modes.hidden = !(state.config.modes || []).includes('texture');
+  const kinds = state.config.kinds || ['image'];
+  ui.modeVideoLabel.hidden = !kinds.includes('video');
+  ui.modeAudioLabel.hidden = !kinds.includes('audio');
+  ui.modes.hidden = !(state.config.modes || []).includes('texture') && kinds.length < 2;
   ui.limits.textContent = `PNG, JPEG, WebP or BMP up to ${megabytes(limits.max_upload_bytes)} and ` +
-    `${Math.round(limits.max_pixels / 1e6)} megapixels · results are saved in ${state.config.output_dir}`;
+    `${Math.round(limits.max_pixels / 1e6)} megapixels` +
+    (kinds.includes('video') ? ` · clips up to ${limits.max_clip_frames} frames` : '') +
+    (kinds.includes('audio') ? ` · sounds up to ${limits.max_sound_seconds} s` : '') +
+    ` · results are saved in ${state.config.output_dir}`;
+  if (limits.max_sound_seconds) ui.duration.max = limits.max_sound_seconds;
   updateStart();
   connect();
 }

@@ -43,6 +43,14 @@ CLI::App* add_serve_command(CLI::App& app, server::ServeOptions& o) {
       ->capture_default_str()->check(CLI::PositiveNumber);
   serve->add_option("--max-iterations", o.max_iterations, "most iterations a job may ask for")
       ->capture_default_str()->check(CLI::PositiveNumber);
+  serve->add_option("--max-clip-frames", o.max_clip_frames, "most frames of an uploaded video clip")
+      ->capture_default_str()->check(positive_at_most(1'000'000));
+  serve->add_option_function<double>(
+           "--max-frame-megapixels", [&o](double mp) { o.max_frame_pixels = static_cast<int64_t>(mp * 1e6); },
+           "largest frame of an uploaded clip in megapixels (default 8.3)")
+      ->check(positive_at_most(100000));
+  serve->add_option("--max-sound-seconds", o.max_sound_seconds, "longest uploaded (and made) sound in seconds")
+      ->capture_default_str()->check(positive_at_most(3600));
   serve->add_option("--model-dir", o.model_dir, "directory holding downloaded models");
   serve->add_option("--threads", o.threads, "CPU threads per job (0: all cores)")->capture_default_str();
   return serve;

@@ -13,7 +13,9 @@
 #include <sstream>
 #include <thread>
 
+#include "impasto/audio.h"
 #include "impasto/errors.h"
+#include "impasto/video.h"
 #include "run/run_plan.h"
 #include "server/event_log.h"
 #include "server/host_check.h"
@@ -135,6 +137,19 @@ class StreamSlot {
   std::atomic<size_t>& open_;
 };
 
+// The defaults of `impasto video` and `impasto audio`, which the page starts from.
+nlohmann::json video_defaults() {
+  const VideoOptions d;
+  return {{"iterations", d.frame.iterations}, {"frame_iterations", d.frame_iterations},
+          {"temporal_weight", d.temporal_weight}, {"size", d.frame.size}};
+}
+
+nlohmann::json audio_defaults() {
+  const AudioOptions d;
+  return {{"iterations", d.iterations}, {"content_weight", d.content_weight}, {"style_weight", d.style_weight},
+          {"sample_rate", d.sample_rate}};
+}
+
 }  // namespace
 
 struct StudioServer::Impl {
@@ -149,10 +164,11 @@ struct StudioServer::Impl {
   std::atomic<size_t> open_streams{0};
   std::atomic<bool> running{false}, stopping{false};  // run() entered and not returned; stop() called
 
-  Impl(const ServeOptions& o, JobQueue::Runner runner)
+  Impl(const ServeOptions& o, JobQueue::Runner runner, MediaRunners media)
       : options(o),
-        uploads(upload_dir.path, UploadLimits{o.max_upload_bytes, o.max_pixels}),
-        queue(o.output_dir, events, std::move(runner)) {
+        uploads(upload_dir.path, UploadLimits{o.max_upload_bytes, o.max_pixels, o.max_clip_frames,
+                                              o.max_frame_pixels, o.max_sound_seconds}),
+        queue(o.output_dir, events, std::move(runner), std::move(media)) {
     http.new_task_queue = [] { return new httplib::ThreadPool(kMaxEventStreams + kRequestThreads); };
     // Replaces httplib's SO_REUSEPORT, which would let a second studio share this port silently.
     http.set_socket_options([this](int socket) {
@@ -190,7 +206,7 @@ struct StudioServer::Impl {
       // httplib would parse such bodies as forms (and cap them at 8 KB); images come as raw bytes.
       const std::string type = req.get_header_value("Content-Type");
       if (type.rfind("application/x-www-form-urlencoded", 0) == 0 || type.rfind("multipart/", 0) == 0) {
-        refuse_and_close(res, 415, "send the image itself as the request body, not a form");
+        refuse_and_close(res, 415, "send the file itself as the request body, not a form");
         return httplib::Server::HandlerResponse::Handled;
       }
       return httplib::Server::HandlerResponse::Unhandled;
@@ -226,8 +242,14 @@ struct StudioServer::Impl {
                   {{"max_upload_bytes", options.max_upload_bytes},
                    {"max_pixels", options.max_pixels},
                    {"max_size", options.max_size},
-                   {"max_iterations", options.max_iterations}}},
+                   {"max_iterations", options.max_iterations},
+                   {"max_clip_frames", options.max_clip_frames},
+                   {"max_frame_pixels", options.max_frame_pixels},
+                   {"max_sound_seconds", options.max_sound_seconds}}},
                  {"defaults", run_defaults()},
+                 {"video_defaults", video_defaults()},
+                 {"audio_defaults", audio_defaults()},
+                 {"kinds", {"image", "video", "audio"}},
                  {"models", available_models(options.model_dir)},
                  {"modes", {"stylize", "texture"}},
                  {"preserve_colors", {"luminance", "histogram"}},
@@ -235,15 +257,29 @@ struct StudioServer::Impl {
                  {"event_streams", {{"open", open_streams.load()}, {"limit", kMaxEventStreams}}}});
     });
 
-    http.Post("/api/images", [this](const httplib::Request& req, httplib::Response& res) {
-      try {
-        const StoredImage image = uploads.add(req.body, percent_decode(req.get_header_value("X-Filename")));
-        send_json(res, 201, {{"id", image.id}, {"name", image.name}, {"width", image.width},
-                             {"height", image.height}, {"format", image.format}});
-      } catch (const InputError& e) {
-        send_error(res, 400, e.what());
-      }
+    // Uploads: the body is the file itself; each kind is checked by its own UploadStore method.
+    using Adder = StoredImage (UploadStore::*)(const std::string&, const std::string&);
+    auto upload_route = [this](const char* path, Adder add, auto describe) {
+      http.Post(path, [this, add, describe](const httplib::Request& req, httplib::Response& res) {
+        try {
+          const StoredImage upload = (uploads.*add)(req.body, percent_decode(req.get_header_value("X-Filename")));
+          nlohmann::json answer{{"id", upload.id}, {"name", upload.name}, {"format", upload.format}};
+          answer.update(describe(upload));
+          send_json(res, 201, answer);
+        } catch (const InputError& e) {
+          send_error(res, 400, e.what());
+        }
+      });
+    };
+    upload_route("/api/images", &UploadStore::add, [](const StoredImage& image) -> nlohmann::json {
+      return {{"width", image.width}, {"height", image.height}};
     });
+    upload_route("/api/videos", &UploadStore::add_video, [](const StoredImage& clip) -> nlohmann::json {
+      return {{"width", clip.width}, {"height", clip.height}, {"frames", clip.frames},
+              {"frames_per_second", clip.frames_per_second}, {"seconds", clip.seconds}};
+    });
+    upload_route("/api/sounds", &UploadStore::add_sound,
+                 [](const StoredImage& sound) -> nlohmann::json { return {{"seconds", sound.seconds}}; });
 
     http.Post("/api/jobs", [this](const httplib::Request& req, httplib::Response& res) {
       nlohmann::json request = nlohmann::json::parse(req.body, nullptr, false);
@@ -274,12 +310,20 @@ struct StudioServer::Impl {
       res.set_content(*png, "image/png");
     });
 
-    http.Get(R"(/api/jobs/(\d{1,9})/result\.png)", [this](const httplib::Request& req, httplib::Response& res) {
+    http.Get(R"(/api/jobs/(\d{1,9})/result\.(png|mp4|wav))", [this](const httplib::Request& req, httplib::Response& res) {
       const auto file = queue.result_file(std::stoi(req.matches[1]));
-      const auto bytes = file ? read_file(*file) : std::nullopt;
+      const std::string extension = "." + std::string(req.matches[2]);
+      const auto bytes = file && file->extension() == extension ? read_file(*file) : std::nullopt;
       if (!bytes) return send_error(res, 404, "no result for this job");
       if (req.has_param("download"))
         res.set_header("Content-Disposition", "attachment; filename=\"" + file->filename().string() + "\"");
+      res.set_content(*bytes, extension == ".png" ? "image/png" : extension == ".mp4" ? "video/mp4" : "audio/wav");
+    });
+
+    http.Get(R"(/api/jobs/(\d{1,9})/frames/(\d{1,6})\.png)", [this](const httplib::Request& req, httplib::Response& res) {
+      const auto file = queue.frame_file(std::stoi(req.matches[1]), std::stoi(req.matches[2]));
+      const auto bytes = file ? read_file(*file) : std::nullopt;
+      if (!bytes) return send_error(res, 404, "no such frame");
       res.set_content(*bytes, "image/png");
     });
 
@@ -332,13 +376,13 @@ struct StudioServer::Impl {
   }
 };
 
-StudioServer::StudioServer(const ServeOptions& options, JobQueue::Runner runner) {
+StudioServer::StudioServer(const ServeOptions& options, JobQueue::Runner runner, MediaRunners media) {
   if (options.port < 0 || options.port > 65535)
     throw InputError("--port " + std::to_string(options.port) + " is not a TCP port (0 to 65535; 0: any free port)");
   if (!is_loopback_host(options.host) && !options.allow_remote)
     throw InputError("--host " + options.host +
                      " would let other machines use this studio; add --allow-remote if that is what you want");
-  impl_ = std::make_unique<Impl>(options, std::move(runner));
+  impl_ = std::make_unique<Impl>(options, std::move(runner), std::move(media));
 }
 
 StudioServer::~StudioServer() { stop(); }

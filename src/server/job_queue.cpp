@@ -1,6 +1,8 @@
 #include "server/job_queue.h"
 
 #include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -8,6 +10,7 @@
 
 #include "impasto/errors.h"
 #include "server/image_header.h"
+#include "server/media_files.h"
 
 namespace impasto::server {
 namespace fs = std::filesystem;
@@ -29,16 +32,52 @@ nlohmann::json losses(const IterationRecord& r) {
   return terms;
 }
 
-// Why the runner's result file is not a whole PNG of the size it reported, or "".
-std::string unfinished_result(const fs::path& file, const RunResult& result) {
+std::optional<std::string> read_bytes(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) return "it is missing";
+  if (!in) return std::nullopt;
   std::ostringstream bytes;
   bytes << in.rdbuf();
-  return incomplete_png(bytes.str(), result.output_width, result.output_height);
+  return bytes.str();
+}
+
+// Why the runner's result file is not a whole PNG of the size it reported, or "".
+std::string unfinished_result(const fs::path& file, const RunResult& result) {
+  const auto bytes = read_bytes(file);
+  if (!bytes) return "it is missing";
+  return incomplete_png(*bytes, result.output_width, result.output_height);
+}
+
+const char* result_extension(JobKind kind) {
+  switch (kind) {
+    case JobKind::video: return ".mp4";
+    case JobKind::audio: return ".wav";
+    default: return ".png";
+  }
+}
+
+std::optional<JobKind> kind_named(const std::string& name) {
+  for (JobKind kind : {JobKind::image, JobKind::video, JobKind::audio})
+    if (name == to_string(kind)) return kind;
+  return std::nullopt;
+}
+
+// A painted frame in run_video's frames_dir (its FrameStore names them so).
+fs::path frame_path(const fs::path& frames_dir, int frame) {
+  char name[32];
+  std::snprintf(name, sizeof name, "frame_%05d.png", frame);
+  return frames_dir / name;
 }
 
 }  // namespace
+
+const char* to_string(JobKind kind) {
+  switch (kind) {
+    case JobKind::image: return "image";
+    case JobKind::video: return "video";
+    case JobKind::audio: return "audio";
+  }
+  return "unknown";
+}
 
 const char* to_string(JobStatus status) {
   switch (status) {
@@ -66,13 +105,18 @@ struct JobQueue::Job {
   IterationRecord final;
   std::string error;
   std::vector<std::string> notes;  // choices the run made for the user (RunCallbacks::on_note)
+  int frame = 0, frames = 0, frames_done = 0;  // of a video: the frame being painted, of how many, written
+  fs::path frames_dir;                         // of a video: its painted frames (PNG)
+  int result_frames = 0;                       // of a finished video
+  double result_seconds = 0;                   // of a finished sound
 };
 
-JobQueue::JobQueue(fs::path output_dir, EventLog& events, Runner runner)
+JobQueue::JobQueue(fs::path output_dir, EventLog& events, Runner runner, MediaRunners media)
     : output_dir_(std::move(output_dir)),
       run_stamp_(local_time("%Y%m%d-%H%M%S")),
       events_(events),
       runner_(std::move(runner)),
+      media_(std::move(media)),
       journal_(output_dir_) {
   std::error_code error;
   fs::create_directories(output_dir_, error);
@@ -145,15 +189,19 @@ void JobQueue::work() {
   }
 }
 
-void JobQueue::run(Job& job) {
-  Options options = job.spec.options;
-  {
-    std::lock_guard lock(mutex_);
-    options.output = (output_dir_ / result_name(job.id)).string();
-  }
+struct JobQueue::Finished {
+  int width = 0, height = 0;
+  IterationRecord final;
+  int frames = 0;           // of a clip
+  double seconds = 0;       // of a sound
+  std::string unfinished;   // why the written result is not whole, or ""
+};
+
+// The callbacks of an image run, which an audio run shares: progress, previews, notes, cancel.
+RunCallbacks JobQueue::run_callbacks(Job& job) {
   RunCallbacks callbacks;
   callbacks.preview_every = job.spec.preview_every;
-  callbacks.on_iteration = [&](const IterationRecord& r, int planned) {
+  callbacks.on_iteration = [this, &job](const IterationRecord& r, int planned) {
     {
       std::lock_guard lock(mutex_);
       job.iteration = r.iteration;
@@ -166,7 +214,7 @@ void JobQueue::run(Job& job) {
                                  {"seconds", r.seconds},
                                  {"losses", losses(r)}});
   };
-  callbacks.on_preview = [&](int iteration, const std::string& png) {
+  callbacks.on_preview = [this, &job](int iteration, const std::string& png) {
     int count;
     {
       std::lock_guard lock(mutex_);
@@ -175,26 +223,120 @@ void JobQueue::run(Job& job) {
     }
     events_.publish("preview", {{"id", job.id}, {"iteration", iteration}, {"count", count}});
   };
-  callbacks.on_note = [&](const std::string& note) {
+  callbacks.on_note = [this, &job](const std::string& note) {
     std::lock_guard lock(mutex_);
     job.notes.push_back(note);
     publish_state();
   };
-  callbacks.cancelled = [&] { return job.cancel_requested.load(); };
+  callbacks.cancelled = [&job] { return job.cancel_requested.load(); };
+  return callbacks;
+}
 
+JobQueue::Finished JobQueue::run_image(Job& job, const fs::path& output) {
+  Options options = job.spec.options;
+  options.output = output.string();
+  const RunResult result = runner_(options, run_callbacks(job));
+  Finished finished;
+  finished.width = result.output_width;
+  finished.height = result.output_height;
+  finished.final = result.final;
+  finished.unfinished = unfinished_result(output, result);
+  return finished;
+}
+
+JobQueue::Finished JobQueue::run_audio(Job& job, const fs::path& output) {
+  AudioOptions options = job.spec.audio;
+  options.output = output.string();
+  const AudioResult result = media_.audio(options, run_callbacks(job));
+  Finished finished;
+  finished.final = result.final;
+  finished.seconds = result.output_seconds;
+  const auto bytes = read_bytes(output);
+  finished.unfinished = bytes ? incomplete_wav(*bytes) : "it is missing";
+  return finished;
+}
+
+// Frames are kept in job.frames_dir: each one becomes the job's preview as it is written.
+JobQueue::Finished JobQueue::run_video(Job& job, const fs::path& output) {
+  VideoOptions options = job.spec.video;
+  options.frame = job.spec.options;
+  options.frame.output = output.string();
+  options.frames_dir = job.frames_dir.string();
+  VideoCallbacks callbacks;
+  const auto started = std::chrono::steady_clock::now();
+  callbacks.on_iteration = [&](int frame, int frames, int iteration, int planned) {
+    // run_video has no cancel hook of its own: a callback that throws stops it.
+    if (job.cancel_requested) throw RunCancelled();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    {
+      std::lock_guard lock(mutex_);
+      job.iteration = iteration;
+      job.planned = planned;
+      job.frame = frame;
+      job.frames = frames;
+    }
+    events_.publish("progress", {{"id", job.id},
+                                 {"iteration", iteration},
+                                 {"planned", planned},
+                                 {"frame", frame},
+                                 {"frames", frames},
+                                 {"seconds", seconds}});
+  };
+  callbacks.on_frame = [&](const FrameRecord& record, int frames) {
+    const auto png = read_bytes(frame_path(job.frames_dir, record.frame));
+    int count;
+    {
+      std::lock_guard lock(mutex_);
+      job.frames_done = record.frame;
+      job.frames = frames;
+      if (png) job.preview = *png;
+      count = ++job.preview_count;
+    }
+    events_.publish("frame", {{"id", job.id}, {"frame", record.frame}, {"frames", frames}, {"seconds", record.seconds}});
+    if (png) events_.publish("preview", {{"id", job.id}, {"iteration", record.iterations}, {"count", count}, {"frame", record.frame}});
+  };
+  callbacks.on_note = run_callbacks(job).on_note;
+  const VideoResult result = media_.video(options, callbacks);
+  Finished finished;
+  finished.width = result.width;
+  finished.height = result.height;
+  finished.frames = result.frames;
+  if (!result.records.empty()) {
+    const FrameRecord& last = result.records.back();
+    finished.final.iteration = last.iterations;
+    for (const auto& [name, value] : last.losses) {
+      if (name == "total") finished.final.total_loss = value;
+      else finished.final.losses.emplace_back(name, value);
+    }
+  }
+  finished.unfinished = incomplete_video(output, result.frames);
+  return finished;
+}
+
+void JobQueue::run(Job& job) {
+  fs::path output;
+  {
+    std::lock_guard lock(mutex_);
+    output = output_dir_ / result_name(job.id, result_extension(job.spec.kind));
+    if (job.spec.kind == JobKind::video) job.frames_dir = output_dir_ / (output.stem().string() + "-frames");
+  }
   JobStatus status = JobStatus::failed;
   std::string error;
-  RunResult result;
+  Finished finished;
   try {
-    result = runner_(options, callbacks);
+    switch (job.spec.kind) {
+      case JobKind::image: finished = run_image(job, output); break;
+      case JobKind::video: finished = run_video(job, output); break;
+      case JobKind::audio: finished = run_audio(job, output); break;
+    }
     // A runner that reports success over a file it did not finish writing must not make a
-    // `done` job that serves a broken image.
-    if (const std::string why = unfinished_result(options.output, result); why.empty()) {
+    // `done` job that serves a broken result.
+    if (finished.unfinished.empty()) {
       status = JobStatus::done;
     } else {
-      error = "the result could not be written completely (" + why + ")";
+      error = "the result could not be written completely (" + finished.unfinished + ")";
       std::error_code ignored;
-      fs::remove(options.output, ignored);
+      fs::remove(output, ignored);
     }
   } catch (const RunCancelled&) {
     status = JobStatus::cancelled;
@@ -204,21 +346,28 @@ void JobQueue::run(Job& job) {
     const std::string message = e.what();
     error = "internal error: " + message.substr(0, message.find('\n'));
   }
+  if (status != JobStatus::done && !job.frames_dir.empty()) {
+    std::error_code ignored;
+    fs::remove_all(job.frames_dir, ignored);
+  }
   std::lock_guard lock(mutex_);
   job.status = status;
   job.error = error;
+  if (status != JobStatus::done) job.frames_dir.clear();
   if (status == JobStatus::done) {
-    job.result = options.output;
-    job.width = result.output_width;
-    job.height = result.output_height;
-    job.final = result.final;
+    job.result = output;
+    job.width = finished.width;
+    job.height = finished.height;
+    job.final = finished.final;
+    job.result_frames = finished.frames;
+    job.result_seconds = finished.seconds;
   }
 }
 
-std::string JobQueue::result_name(int id) const {
+std::string JobQueue::result_name(int id, const std::string& extension) const {
   const std::string base = "impasto-" + run_stamp_ + "-" + std::to_string(id);
-  std::string name = base + ".png";
-  for (int n = 2; fs::exists(output_dir_ / name); ++n) name = base + "-" + std::to_string(n) + ".png";
+  std::string name = base + extension;
+  for (int n = 2; fs::exists(output_dir_ / name); ++n) name = base + "-" + std::to_string(n) + extension;
   return name;
 }
 
@@ -243,9 +392,10 @@ void JobQueue::restore(const nlohmann::json& records) {
     auto job = std::make_unique<Job>();
     job->id = static_cast<int>(id);
     job->spec.title = record.value("title", "");
+    job->spec.kind = kind_named(record.value("kind", "image")).value_or(JobKind::image);
     job->spec.options.model = record.value("model", "");
     job->spec.options.size = record.value("size", 0);
-    job->spec.options.iterations = record.value("iterations", 0);
+    job->spec.options.iterations = job->spec.audio.iterations = record.value("iterations", 0);
     job->created = record.value("created", "");
     job->iteration = record.value("iteration", 0);
     job->planned = record.value("planned", 0);
@@ -260,10 +410,23 @@ void JobQueue::restore(const nlohmann::json& records) {
       const auto l = record.value("losses", nlohmann::json::object());
       job->final = IterationRecord{job->iteration, l.value("content", 0.0), l.value("style", 0.0), l.value("tv", 0.0),
                                    l.value("total", 0.0), record.value("seconds", 0.0)};
-      RunResult reported;
-      reported.output_width = job->width;
-      reported.output_height = job->height;
-      const std::string why = unfinished_result(job->result, reported);
+      job->result_frames = result.value("frames", 0);
+      job->result_seconds = result.value("seconds", 0.0);
+      std::string why;
+      if (job->spec.kind == JobKind::video) {
+        why = incomplete_video(job->result, job->result_frames);
+        job->frames_done = job->frames = job->result_frames;
+        if (fs::is_directory(output_dir_ / (job->result.stem().string() + "-frames")))
+          job->frames_dir = output_dir_ / (job->result.stem().string() + "-frames");
+      } else if (job->spec.kind == JobKind::audio) {
+        const auto bytes = read_bytes(job->result);
+        why = bytes ? incomplete_wav(*bytes) : "it is missing";
+      } else {
+        RunResult reported;
+        reported.output_width = job->width;
+        reported.output_height = job->height;
+        why = unfinished_result(job->result, reported);
+      }
       job->status = why.empty() ? JobStatus::done : JobStatus::failed;
       if (!why.empty()) job->error = "its result " + job->result.filename().string() + " is no longer whole: " + why;
     } else if (status == "failed" || status == "cancelled") {
@@ -289,12 +452,11 @@ nlohmann::json JobQueue::snapshot() const {
 nlohmann::json JobQueue::describe(const Job& job) const {
   const Options& o = job.spec.options;
   nlohmann::json j{{"id", job.id},
+                   {"kind", to_string(job.spec.kind)},
                    {"title", job.spec.title},
                    {"status", to_string(job.status)},
                    {"created", job.created},
-                   {"model", o.model},
-                   {"size", o.size},
-                   {"iterations", o.iterations},
+                   {"iterations", job.spec.kind == JobKind::audio ? job.spec.audio.iterations : o.iterations},
                    {"iteration", job.iteration},
                    {"planned", job.planned},
                    {"preview_count", job.preview_count}};
@@ -308,13 +470,19 @@ nlohmann::json JobQueue::describe(const Job& job) const {
       history.push_back({{"iteration", r.iteration}, {"seconds", r.seconds}, {"losses", losses(r)}});
     j["history"] = std::move(history);
   }
+  if (job.spec.kind != JobKind::audio) j.update({{"model", o.model}, {"size", o.size}});
+  if (job.spec.kind == JobKind::video)
+    j.update({{"frame", job.frame}, {"frames", job.frames}, {"frames_done", job.frames_done}});
   if (job.status == JobStatus::done) {
-    const std::string url = "/api/jobs/" + std::to_string(job.id) + "/result.png";
+    const std::string url =
+        "/api/jobs/" + std::to_string(job.id) + "/result" + result_extension(job.spec.kind);
     j["result"] = {{"url", url},
                    {"download", url + "?download=1"},
                    {"file", job.result.filename().string()},
                    {"width", job.width},
                    {"height", job.height}};
+    if (job.spec.kind == JobKind::video) j["result"]["frames"] = job.result_frames;
+    if (job.spec.kind == JobKind::audio) j["result"]["seconds"] = job.result_seconds;
     j["losses"] = losses(job.final);
   }
   if (!job.error.empty()) j["error"] = job.error;
@@ -327,6 +495,15 @@ std::optional<std::string> JobQueue::preview_png(int id) const {
   const auto found = jobs_.find(id);
   if (found == jobs_.end() || found->second->preview.empty()) return std::nullopt;
   return found->second->preview;
+}
+
+std::optional<fs::path> JobQueue::frame_file(int id, int frame) const {
+  std::lock_guard lock(mutex_);
+  const auto found = jobs_.find(id);
+  if (found == jobs_.end()) return std::nullopt;
+  const Job& job = *found->second;
+  if (job.frames_dir.empty() || frame < 1 || frame > job.frames_done) return std::nullopt;
+  return frame_path(job.frames_dir, frame);
 }
 
 std::optional<fs::path> JobQueue::result_file(int id) const {

@@ -18,6 +18,9 @@ struct ServeOptions {
   int64_t max_pixels = 50'000'000;  // of an uploaded image, as declared by its header and decoded
   int max_size = 1024;              // longest side of a result
   int max_iterations = 2000;
+  int max_clip_frames = 300;             // of an uploaded video clip
+  int64_t max_frame_pixels = 8'294'400;  // of one frame of a clip (3840 x 2160)
+  double max_sound_seconds = 60;         // of an uploaded sound (and of a sound made)
   std::string model_dir;            // as stylize --model-dir
   int threads = 0;                  // as stylize --threads
 };
@@ -27,7 +30,7 @@ class StudioServer {
  public:
   // Throws InputError for unusable options (a non-loopback host without allow_remote, an output
   // directory that cannot be created).
-  explicit StudioServer(const ServeOptions& options, JobQueue::Runner runner = stylize);
+  explicit StudioServer(const ServeOptions& options, JobQueue::Runner runner = stylize, MediaRunners media = {});
   ~StudioServer();
 
   // Binds the listening socket; returns the port (useful with port 0). Throws InputError.

@@ -12,13 +12,19 @@ namespace impasto::server {
 struct UploadLimits {
   size_t max_bytes = 30u << 20;
   int64_t max_pixels = 50'000'000;
+  int max_clip_frames = 300;             // of an uploaded video clip
+  int64_t max_frame_pixels = 8'294'400;  // of one frame of a clip (3840 x 2160)
+  double max_sound_seconds = 60;         // of an uploaded sound
 };
 
-// An accepted image, stored under a name the server chose.
+// An accepted upload (an image, a video clip or a sound), stored under a name the server chose.
 struct StoredImage {
   std::string id;    // random hex; the only handle requests use
   std::string name;  // the client's file name, for display only (never a path)
-  int width = 0, height = 0;
+  std::string kind = "image";  // "image", "video" or "sound"
+  int width = 0, height = 0;   // of the image, or of a clip's frames
+  int frames = 0;              // of a clip
+  double frames_per_second = 0, seconds = 0;  // of a clip, of a sound
   std::string format;
   std::filesystem::path file;
 };
@@ -30,11 +36,19 @@ class UploadStore {
   UploadStore(std::filesystem::path directory, UploadLimits limits);
 
   StoredImage add(const std::string& bytes, const std::string& client_name);
+  // A video clip (MP4/MOV, AVI, Matroska/WebM) that decodes, within the frame limits.
+  StoredImage add_video(const std::string& bytes, const std::string& client_name);
+  // A sound (WAV, FLAC, Ogg, MP3) that decodes, within the length limit.
+  StoredImage add_sound(const std::string& bytes, const std::string& client_name);
   std::optional<StoredImage> find(const std::string& id) const;
   const UploadLimits& limits() const { return limits_; }
 
  private:
   std::filesystem::path directory_;
+  void check_size(const std::string& bytes) const;
+  // Writes the bytes under a fresh id (an image: also remembers it, as it is already checked).
+  StoredImage keep(StoredImage upload, const std::string& bytes, const std::string& extension);
+
   UploadLimits limits_;
   mutable std::mutex mutex_;
   std::map<std::string, StoredImage> images_;

@@ -2,7 +2,8 @@
 //   node studio.e2e.js path/to/impasto [shared-images-dir]
 // Starts the server on a free port, uploads a photo and a painting, paints a small SqueezeNet job,
 // counts the live preview updates, downloads the result and decodes it in the browser, paints a
-// texture from the painting alone, then uploads a corrupt image and expects the page to explain the problem. Exits 0 on success, 77
+// texture from the painting alone, makes a sound from a tone (played in the page, downloaded, decoded),
+// paints the first frames of a clip (opencv-doc's tree.avi), then uploads a corrupt image and expects the page to explain the problem. Exits 0 on success, 77
 // (CTest: skipped) when no SqueezeNet weights are installed, 1 on any failure.
 'use strict';
 
@@ -14,6 +15,19 @@ const path = require('path');
 const CHROMIUM = process.env.IMPASTO_CHROMIUM || '/usr/bin/chromium';
 const OPENCV_DATA = '/usr/share/doc/opencv-doc/examples/data';
 const SIZE = 128, ITERATIONS = 12, TEXTURE_SIZE = 96, TEXTURE_ITERATIONS = 8;
+const CLIP = path.join(OPENCV_DATA, 'tree.avi'), CLIP_FRAMES = 3, CLIP_SIZE = 64;
+
+// A mono 16-bit WAV of a 440 Hz tone.
+function toneWav(seconds, rate = 16000) {
+  const samples = Math.round(seconds * rate);
+  const wav = Buffer.alloc(44 + 2 * samples);
+  wav.write('RIFF', 0); wav.writeUInt32LE(36 + 2 * samples, 4); wav.write('WAVEfmt ', 8);
+  wav.writeUInt32LE(16, 16); wav.writeUInt16LE(1, 20); wav.writeUInt16LE(1, 22);
+  wav.writeUInt32LE(rate, 24); wav.writeUInt32LE(2 * rate, 28); wav.writeUInt16LE(2, 32); wav.writeUInt16LE(16, 34);
+  wav.write('data', 36); wav.writeUInt32LE(2 * samples, 40);
+  for (let i = 0; i < samples; i++) wav.writeInt16LE(Math.round(8000 * Math.sin(2 * Math.PI * 440 * i / rate)), 44 + 2 * i);
+  return wav;
+}
 
 // Throws, so that the browser and the server are still shut down by main's finally.
 function fail(message) {
@@ -164,6 +178,63 @@ async function main() {
     if (texture.result.width !== TEXTURE_SIZE || texture.result.height !== TEXTURE_SIZE)
       fail(`the texture is ${texture.result.width}x${texture.result.height}, expected ${TEXTURE_SIZE}x${TEXTURE_SIZE}`);
     if (screenshots) await page.screenshot({ path: path.join(screenshots, 'studio-texture.png'), fullPage: true });
+
+    // A sound: a texture of a tone, heard in the page and downloaded as a WAV that decodes.
+    await page.check('#mode-audio');
+    if (!(await page.isVisible('#audio-step')) || await page.isVisible('#styles-step'))
+      fail('the audio mode does not show its own step');
+    await page.setInputFiles('#sound-style-input', { name: 'tone.wav', mimeType: 'audio/wav', buffer: toneWav(1.0) });
+    await page.locator('#sound-style-player').waitFor({ state: 'visible', timeout: 10000 });
+    await page.fill('#iterations', '3');
+    await page.fill('#duration', '1');
+    await page.click('#start');
+    await page.waitForFunction(() => document.querySelectorAll('#gallery li.done').length === 3, null, { timeout: 120000 });
+    await page.locator('#result-audio').waitFor({ state: 'visible', timeout: 10000 });
+    const [soundDownload] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    if (!soundDownload.suggestedFilename().endsWith('.wav')) fail(`the sound downloads as ${soundDownload.suggestedFilename()}`);
+    const soundFile = path.join(work, soundDownload.suggestedFilename());
+    await soundDownload.saveAs(soundFile);
+    const soundSeconds = await page.evaluate(async (b64) => {
+      const bytes = await (await fetch(`data:audio/wav;base64,${b64}`)).arrayBuffer();
+      return (await new OfflineAudioContext(1, 1, 22050).decodeAudioData(bytes)).duration;
+    }, fs.readFileSync(soundFile).toString('base64'));
+    if (Math.abs(soundSeconds - 1.0) > 0.05) fail(`the sound made is ${soundSeconds} s long, expected 1 s`);
+    const playable = await page.evaluate(() => new Promise((resolve) => {
+      const a = document.getElementById('result-audio');
+      if (a.readyState >= 1) return resolve(a.duration);
+      a.addEventListener('loadedmetadata', () => resolve(a.duration), { once: true });
+      a.addEventListener('error', () => resolve(-1), { once: true });
+    }));
+    if (!(Math.abs(playable - 1.0) < 0.05)) fail(`the page's <audio> element reports ${playable} s`);
+    if (screenshots) await page.screenshot({ path: path.join(screenshots, 'studio-audio.png'), fullPage: true });
+
+    // A video clip: its first frames painted, each shown as it is written, the mp4 downloaded.
+    let clipFrames = 0;
+    if (fs.existsSync(CLIP)) {
+      await page.check('#mode-video');
+      await page.setInputFiles('#content-input', CLIP);
+      await page.waitForFunction(() => Number(document.getElementById('max-frames').max) > 1, null, { timeout: 30000 });
+      await page.fill('#max-frames', String(CLIP_FRAMES));
+      await page.fill('#size', String(CLIP_SIZE));
+      await page.fill('#iterations', '4');
+      await page.fill('#frame-iterations', '2');
+      const before = Number(await page.getAttribute('#preview', 'data-previews'));
+      await page.click('#start');
+      await page.waitForFunction(() => document.querySelectorAll('#gallery li.done').length === 4, null, { timeout: 180000 });
+      const shown = Number(await page.getAttribute('#preview', 'data-previews')) - before;
+      if (shown < 2) fail(`the page showed ${shown} painted frames as they arrived, expected at least 2`);
+      await page.locator('#result-video').waitFor({ state: 'visible', timeout: 10000 });
+      const video = (await (await page.request.get(url + 'api/jobs')).json()).jobs.find((j) => j.kind === 'video');
+      if (!video || video.status !== 'done' || video.result.frames !== CLIP_FRAMES)
+        fail(`the video job is ${JSON.stringify(video)}`);
+      clipFrames = video.result.frames;
+      const [clipDownload] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+      const clipFile = path.join(work, clipDownload.suggestedFilename());
+      await clipDownload.saveAs(clipFile);
+      const head = fs.readFileSync(clipFile).subarray(4, 8).toString('latin1');
+      if (!clipFile.endsWith('.mp4') || head !== 'ftyp') fail(`the clip downloads as ${clipFile} (starting ${head})`);
+      if (screenshots) await page.screenshot({ path: path.join(screenshots, 'studio-video.png'), fullPage: true });
+    }
     await page.check('#mode-stylize');
 
     // A corrupt image: the page says so and the server keeps running.
@@ -185,7 +256,8 @@ async function main() {
 
     console.log(`e2e: PASS in ${((Date.now() - started) / 1000).toFixed(1)} s: ${previews} live previews shown ` +
       `(${updates} image updates with the result; ${otherPreviews} in a second tab), result ${decoded.width}x${decoded.height}, ` +
-      `texture ${texture.result.width}x${texture.result.height}, ` +
+      `texture ${texture.result.width}x${texture.result.height}, sound ${soundSeconds.toFixed(2)} s, ` +
+      `clip ${clipFrames ? `${clipFrames} frames` : 'skipped (no tree.avi)'}, ` +
       `error shown: "${message}"`);
   } catch (e) {
     console.error(`server output:\n${log()}`);
