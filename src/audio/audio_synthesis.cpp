@@ -138,6 +138,10 @@ AudioResult synthesize_audio(const AudioOptions& options, const RunCallbacks& ca
 
   OptimizerConfig optimizer;
   optimizer.iterations = options.iterations;
+  // The fixed L-BFGS step overshoots on this loss (Gram matrices of ReLU features: the loss jumped
+  // 100-3000x now and then) and a chunk could end on such a step, far louder or quieter than its
+  // neighbours; the line search keeps every chunk's loss falling.
+  optimizer.line_search = true;
   const int planned = options.iterations * static_cast<int>(chunks.size());
   for (size_t k = 0; k < chunks.size(); ++k) {
     const FrameChunk& chunk = chunks[k];

@@ -21,23 +21,46 @@ int optimize(torch::Tensor& image, const OptimizerConfig& config, const Evaluate
     // L-BFGS iteration and progress can be observed between them.
     optimizer = std::make_unique<torch::optim::LBFGS>(
         std::vector<torch::Tensor>{image},
-        torch::optim::LBFGSOptions(lr).max_iter(1).history_size(config.lbfgs_history).tolerance_grad(0).tolerance_change(0));
+        torch::optim::LBFGSOptions(lr)
+            .max_iter(1)
+            .history_size(config.lbfgs_history)
+            .tolerance_grad(0)
+            .tolerance_change(0)
+            .line_search_fn(config.line_search ? c10::optional<std::string>("strong_wolfe") : c10::nullopt));
   } else {
     optimizer = std::make_unique<torch::optim::Adam>(std::vector<torch::Tensor>{image}, torch::optim::AdamOptions(lr));
   }
 
-  LossValues losses;
+  LossValues losses;  // at the start of the current iteration
+  // Each step() begins by evaluating where the line search of the step before ended, usually its
+  // last trial: that evaluation (point, gradient, losses) is reused rather than repeated.
+  torch::Tensor evaluated_at, evaluated_grad;
+  LossValues evaluated;
+  bool step_started = false;
   double previous_total = NAN;
   int calm_iterations = 0;
   int iteration = 0;
   while (iteration < config.iterations) {
     auto closure = [&]() -> torch::Tensor {
-      optimizer->zero_grad();
-      losses = evaluate(image);
-      // The gradient arrives in the network's memory layout; L-BFGS flattens it with view().
-      if (!image.grad().is_contiguous()) image.mutable_grad() = image.grad().contiguous();
-      return torch::tensor(losses.total);
+      const bool first = !step_started;
+      step_started = true;
+      if (first && evaluated_at.defined() && torch::equal(image.detach(), evaluated_at)) {
+        image.mutable_grad() = evaluated_grad.clone();
+      } else {
+        optimizer->zero_grad();
+        torch::AutoGradMode grad_mode(true);
+        evaluated = evaluate(image);
+        // The gradient arrives in the network's memory layout; L-BFGS flattens it with view().
+        if (!image.grad().is_contiguous()) image.mutable_grad() = image.grad().contiguous();
+        if (config.line_search) {
+          evaluated_at = image.detach().clone();
+          evaluated_grad = image.grad().clone();
+        }
+      }
+      if (first) losses = evaluated;
+      return torch::tensor(evaluated.total);
     };
+    step_started = false;
     optimizer->step(closure);
     if (!lbfgs) {
       torch::NoGradGuard no_grad;

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <vector>
 
 #include "impasto/errors.h"
 
@@ -51,6 +52,47 @@ TEST(Optimize, FiniteLossesRunToTheEnd) {
   EXPECT_EQ(optimize(image, config, [&](const torch::Tensor& x) { return quadratic(x, calls, 1000, NAN); },
                      [](int, const LossValues&, const torch::Tensor&) { return true; }),
             5);
+}
+
+// A small Gram-matrix loss of ReLU features, like the audio style loss: L-BFGS's fixed step
+// overshoots on it (the loss jumped a million-fold around the 15th iteration).
+struct GramLoss {
+  GramLoss() {
+    torch::manual_seed(0);
+    weights = torch::randn({8, 6}) * 0.5;
+    const torch::Tensor f = torch::relu(weights.mm(torch::randn({6, 5})));
+    target = f.mm(f.t());
+  }
+  LossValues operator()(const torch::Tensor& x) {
+    ++calls;
+    const torch::Tensor f = torch::relu(weights.mm(x.reshape({6, 5})));
+    const torch::Tensor loss = (f.mm(f.t()) - target).square().sum() / target.square().sum();
+    loss.backward();
+    LossValues values;
+    values.total = loss.item<double>();
+    return values;
+  }
+  torch::Tensor weights, target;
+  int calls = 0;
+};
+
+TEST(Optimize, LineSearchKeepsTheLossFallingAndReusesItsLastTrial) {
+  GramLoss loss;
+  torch::Tensor x = torch::rand({30}) * 0.3;
+  OptimizerConfig config;
+  config.iterations = 20;
+  config.line_search = true;
+  std::vector<double> totals;
+  optimize(x, config, [&](const torch::Tensor& image) { return loss(image); },
+           [&](int, const LossValues& losses, const torch::Tensor&) {
+             totals.push_back(losses.total);
+             return true;
+           });
+  ASSERT_EQ(totals.size(), 20u);
+  for (size_t i = 1; i < totals.size(); ++i) EXPECT_LE(totals[i], totals[i - 1]) << "iteration " << i + 1;
+  EXPECT_LT(totals.back(), 0.05 * totals.front());
+  // One evaluation per accepted trial step, not one more at every iteration's start.
+  EXPECT_LT(loss.calls, 2 * 20);
 }
 
 }  // namespace
