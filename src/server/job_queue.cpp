@@ -264,9 +264,8 @@ JobQueue::Finished JobQueue::run_video(Job& job, const fs::path& output) {
   options.frames_dir = job.frames_dir.string();
   VideoCallbacks callbacks;
   const auto started = std::chrono::steady_clock::now();
+  callbacks.cancelled = [&job] { return job.cancel_requested.load(); };
   callbacks.on_iteration = [&](int frame, int frames, int iteration, int planned) {
-    // run_video has no cancel hook of its own: a callback that throws stops it.
-    if (job.cancel_requested) throw RunCancelled();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     {
       std::lock_guard lock(mutex_);

@@ -286,8 +286,8 @@ TEST_F(StudioMedia, AnAudioJobMakesAWavThatDecodesAndOutlivesTheServer) {
   EXPECT_EQ(client->Get("/api/jobs/1/result.wav")->body, wav->body);
 }
 
-// run_video has no cancel hook: the queue stops it by throwing from its iteration callback, and
-// removes the frames of the cancelled clip.
+// The queue stops a video through VideoCallbacks::cancelled (run_video throws RunCancelled when it
+// returns true) and removes the frames of the cancelled clip.
 TEST(StudioMediaQueue, CancellingAVideoJobStopsItAndRemovesItsFrames) {
   TempDir dir;
   server::EventLog events;
@@ -299,7 +299,8 @@ TEST(StudioMediaQueue, CancellingAVideoJobStopsItAndRemovesItsFrames) {
     first.frame = 1;
     c.on_frame(first, 3);
     for (int i = 1;; ++i) {
-      c.on_iteration(2, 3, i, 1000000);  // throws once the job is cancelled
+      c.on_iteration(2, 3, i, 1000000);
+      if (c.cancelled && c.cancelled()) throw RunCancelled();  // as run_video does
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   };
