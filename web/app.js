@@ -24,6 +24,7 @@ const ui = {
   model: $('model'), size: $('size'), iterations: $('iterations'),
   preserveField: $('preserve-field'), preserveColors: $('preserve-colors'), post: $('post'),
   contentWeight: $('content-weight'), styleWeight: $('style-weight'), tvWeight: $('tv-weight'),
+  temporalWeight: $('temporal-weight'),
   start: $('start'), limits: $('limits'),
   cancel: $('cancel'), download: $('download'),
   preview: $('preview'), stageEmpty: $('stage-empty'), stageEmptyText: $('stage-empty-text'), progressBar: $('progress-bar'), status: $('status'),
@@ -318,6 +319,7 @@ function applyKindDefaults(kind) {
   if (d.frame_iterations) ui.frameIterations.value = Math.min(d.frame_iterations, limits.max_iterations);
   if (d.content_weight !== undefined) ui.contentWeight.value = d.content_weight;
   if (d.style_weight !== undefined) ui.styleWeight.value = d.style_weight;
+  if (d.temporal_weight !== undefined) ui.temporalWeight.value = d.temporal_weight;
 }
 
 // ---------- jobs ----------
@@ -367,6 +369,7 @@ function jobRequest() {
     request.kind = 'video';
     request.content = state.clip.id;
     request.frame_iterations = Number(ui.frameIterations.value);
+    request.temporal_weight = Number(ui.temporalWeight.value);
     request.max_frames = Number(ui.maxFrames.value);
   } else if (!state.texture) {
     request.content = state.content.id;

@@ -20,6 +20,7 @@ struct VideoOptions {
   std::string flow_cache;                // folder of .flo files reused between runs; empty: none
   std::string frames_dir;                // keeps the painted frames as PNG; empty: a hidden folder, removed at the end
   int max_frames = 0;                    // paint only the first N frames; 0: all
+  int passes = 1;                        // > 1: the multi-pass algorithm (passes alternate direction)
   int first_frame = 0;                   // start at this frame of the clip (from 0): a chunk of a longer run
   bool write_video = true;               // false: only paint the frames into frames_dir (a chunk of a Slurm run)
 };
@@ -62,6 +63,8 @@ struct VideoCallbacks {
   // After each frame is written (also for frames read back when resuming).
   std::function<void(const FrameRecord&, int frames)> on_frame;
   std::function<void(const std::string&)> on_note;
+  // When pass `pass` (from 1) of `passes` begins; backward: it paints from the last frame back.
+  std::function<void(int pass, int passes, bool backward)> on_pass;
   // Polled every iteration: true stops the run (RunCancelled); the frames finished are kept.
   std::function<bool()> cancelled;
 };

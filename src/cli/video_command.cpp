@@ -26,6 +26,10 @@ CLI::App* add_video_command(CLI::App& app, VideoOptions& o, VideoSlurmOptions& s
       ->delimiter(',')
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->capture_default_str();
+  video->add_option("--passes", o.passes,
+                    "passes over the clip (> 1: the multi-pass algorithm, each later pass in the other direction, "
+                    "--frame-iterations per frame each)")
+      ->capture_default_str();
   video->add_option("--flow", o.flow, "optical flow: dis, deepflow, tvl1 or rlof")->capture_default_str();
   video->add_option("--flow-cache", o.flow_cache, "keep the flow in this folder (.flo) and reuse it on later runs");
   video->add_option("--frames-dir", o.frames_dir, "keep the painted frames as PNG in this folder");
@@ -47,6 +51,7 @@ int run_video_command(const CLI::App& video, const VideoOptions& options, const 
   callbacks.on_frame = [&](const FrameRecord& r, int frames) {
     progress.frame_done(r.frame, frames, r.iterations, r.seconds, r.resumed);
   };
+  callbacks.on_pass = [&](int pass, int passes, bool backward) { progress.start_pass(pass, passes, backward); };
   callbacks.on_note = [&](const std::string& note) {
     progress.finish();
     std::fprintf(stderr, "note: %s\n", note.c_str());

@@ -85,7 +85,8 @@ std::vector<int> starts_or_regular(const VideoSlurmOptions& s, int frames) {
   return s.chunk_starts.empty() ? regular_chunk_starts(frames, s.chunk_frames) : s.chunk_starts;
 }
 
-void check_chunking(const VideoSlurmOptions& s) {
+void check_chunking(const VideoOptions& options, const VideoSlurmOptions& s) {
+  if (options.passes > 1) throw InputError("--passes is not available with --slurm: chunks are painted in one pass");
   for (size_t k = 0; k < s.chunk_starts.size(); ++k)
     if (k == 0 ? s.chunk_starts[0] != 0 : s.chunk_starts[k] <= s.chunk_starts[k - 1] + s.chunk_overlap)
       throw InputError("--chunk-starts must begin at 0 and rise by more than --chunk-overlap");
@@ -253,7 +254,7 @@ void add_video_slurm_options(CLI::App& video, VideoSlurmOptions& s) {
 
 int run_video_on_slurm(const CLI::App& video, const VideoOptions& options, const VideoSlurmOptions& s, bool dry_run) {
   check_video_options(options);
-  check_chunking(s);
+  check_chunking(options, s);
   if (s.run_chunk >= 0) return paint_chunk(options, s);
   if (s.assemble) return assemble(options, s);
   return submit(video, options, s, dry_run);

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <regex>
+#include <vector>
 #include <opencv2/imgcodecs.hpp>
 
 #include "image/image_io.h"
@@ -13,6 +15,21 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kFingerprint = "run.json";
+
+// A frame's image, record or staged image, as this store names them (frame_00001.png,
+// frame_00001.json, .frame_00001.painting.png); nothing else in the folder is touched.
+bool is_frame_file(const fs::path& path) {
+  static const std::regex names(R"(frame_\d{5,}\.(png|json)|\.frame_\d{5,}\.painting\.png)");
+  return std::regex_match(path.filename().string(), names);
+}
+
+void remove_frame_files(const std::string& folder) {
+  std::error_code error;
+  std::vector<fs::path> doomed;
+  for (const auto& entry : fs::directory_iterator(folder, error))
+    if (is_frame_file(entry.path())) doomed.push_back(entry.path());
+  for (const auto& path : doomed) fs::remove(path, error);
+}
 
 nlohmann::json read_json(const fs::path& path) {
   std::ifstream in(path);
@@ -30,10 +47,7 @@ FrameStore::FrameStore(std::string folder, const nlohmann::json& fingerprint) : 
     while (fs::exists(image_path(finished_), error) && fs::exists(record_path(finished_), error)) ++finished_;
     return;
   }
-  for (int i = 0; fs::exists(image_path(i), error) || fs::exists(record_path(i), error); ++i) {
-    fs::remove(image_path(i), error);
-    fs::remove(record_path(i), error);
-  }
+  remove_frame_files(folder_);
   write_file_atomically(marker.string(), fingerprint.dump(2) + "\n");
 }
 
@@ -41,6 +55,11 @@ bool FrameStore::holds(const std::string& folder, const nlohmann::json& fingerpr
   std::error_code error;
   const fs::path marker = fs::path(folder) / kFingerprint;
   return fs::exists(marker, error) && read_json(marker) == fingerprint;
+}
+
+bool FrameStore::has(int index) const {
+  std::error_code error;
+  return fs::exists(image_path(index), error) && fs::exists(record_path(index), error);
 }
 
 std::string FrameStore::image_path(int index) const {
@@ -82,12 +101,7 @@ void FrameStore::commit_image(int index) {
 
 void FrameStore::remove() {
   std::error_code error;
-  for (int i = 0; fs::exists(image_path(i), error) || fs::exists(record_path(i), error); ++i) {
-    fs::remove(image_path(i), error);
-    fs::remove(record_path(i), error);
-  }
-  for (const auto& entry : fs::directory_iterator(folder_, error))
-    if (entry.path().filename().string().rfind(".frame_", 0) == 0) fs::remove(entry.path(), error);
+  remove_frame_files(folder_);
   fs::remove(fs::path(folder_) / kFingerprint, error);
   fs::remove(folder_, error);  // only when empty
 }

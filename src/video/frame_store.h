@@ -21,6 +21,8 @@ class FrameStore {
   static bool holds(const std::string& folder, const nlohmann::json& fingerprint);
   // How many frames, from the first, are finished.
   int finished() const { return finished_; }
+  // Whether frame `index` is finished (a store filled in another order than from the first).
+  bool has(int index) const;
   std::string image_path(int index) const;  // index from 0
   cv::Mat read_image(int index) const;      // 8-bit BGR
   nlohmann::json read_record(int index) const;

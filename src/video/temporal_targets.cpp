@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "transfer/objective.h"
 #include "video/reliability.h"
 #include "video/warp.h"
 
@@ -52,6 +53,25 @@ torch::Tensor warped_start(const EarlierFrame& previous, const torch::Tensor& co
   // boundaries). Only where the scene came in from outside the frame has the warp nothing to give.
   const torch::Tensor inside = tensor_from_mask(lands_inside(previous.to_earlier)).to(content.device());
   return warped.to(content.device()) * inside + content * (1 - inside);
+}
+
+torch::Tensor blended_start(const torch::Tensor& own, const EarlierFrame& neighbour) {
+  const torch::Tensor warped = warp_image(neighbour.output, neighbour.to_earlier).to(own.device());
+  const torch::Tensor c = tensor_from_mask(reliability(neighbour.to_earlier, neighbour.from_earlier)).to(own.device());
+  return (own + c * warped) / (1 + c);
+}
+
+std::function<void(ObjectiveConfig&, const RunPlan::Scale&)> add_temporal_term(TemporalConfig temporal) {
+  return [temporal](ObjectiveConfig& config, const RunPlan::Scale& scale) {
+    config.temporal = temporal;
+    for (auto& target : config.temporal.targets) {
+      if (target.image.size(2) == scale.height && target.image.size(3) == scale.width) continue;
+      const std::vector<int64_t> size{scale.height, scale.width};
+      namespace F = torch::nn::functional;
+      target.image = F::interpolate(target.image, F::InterpolateFuncOptions().size(size).mode(torch::kArea));
+      target.weights = F::interpolate(target.weights, F::InterpolateFuncOptions().size(size).mode(torch::kArea));
+    }
+  };
 }
 
 }  // namespace impasto

@@ -1,6 +1,7 @@
 #include "video/video_progress.h"
 
 #include <cmath>
+#include <string>
 
 namespace impasto {
 
@@ -15,26 +16,40 @@ std::string VideoProgress::duration(double seconds) {
   return text;
 }
 
-std::string VideoProgress::rate_and_eta(int frame, int frames) const {
+void VideoProgress::start_pass(int pass, int passes, bool backward) {
+  pass_ = pass, passes_ = passes, done_in_pass_ = 0;
+  if (pass == 1) return;
+  if (drawn_) std::fprintf(stream_, "\n");
+  drawn_ = false;
+  std::fprintf(stream_, "pass %d of %d, %s\n", pass, passes, backward ? "from the last frame back" : "from the first frame on");
+  std::fflush(stream_);
+}
+
+std::string VideoProgress::pass_prefix() const {
+  return passes_ > 1 ? "pass " + std::to_string(pass_) + "/" + std::to_string(passes_) + " · " : "";
+}
+
+std::string VideoProgress::rate_and_eta(int frames_left) const {
   const double per_frame = painted_ > 0 ? painted_seconds_ / painted_ : first_done_ ? first_seconds_ : 0;
   if (per_frame <= 0) return "";
   char text[96];
   std::snprintf(text, sizeof text, " · %.1f frames/min · ETA %s", 60.0 / per_frame,
-                duration(per_frame * (frames - frame)).c_str());
+                duration(per_frame * frames_left).c_str());
   return text;
 }
 
 void VideoProgress::iteration(int frame, int frames, int iteration, int planned) {
   if (!terminal_) return;
-  std::fprintf(stream_, "\r\033[Kframe %d/%d · iteration %d/%d%s", frame, frames, iteration, planned,
-               rate_and_eta(frame - 1, frames).c_str());
+  std::fprintf(stream_, "\r\033[K%sframe %d/%d · iteration %d/%d%s", pass_prefix().c_str(), frame, frames, iteration,
+               planned, rate_and_eta(remaining(frames)).c_str());
   std::fflush(stream_);
   drawn_ = true;
 }
 
 void VideoProgress::frame_done(int frame, int frames, int iterations, double seconds, bool resumed) {
+  ++done_in_pass_;
   if (!resumed) {
-    if (frame == 1) {
+    if (frame == 1 && pass_ == 1) {
       first_done_ = true;
       first_seconds_ = seconds;
     } else {
@@ -44,16 +59,16 @@ void VideoProgress::frame_done(int frame, int frames, int iterations, double sec
   }
   if (terminal_) {
     if (resumed) return;
-    std::fprintf(stream_, "\r\033[Kframe %d/%d · %d iterations · %.1f s%s", frame, frames, iterations, seconds,
-                 rate_and_eta(frame, frames).c_str());
+    std::fprintf(stream_, "\r\033[K%sframe %d/%d · %d iterations · %.1f s%s", pass_prefix().c_str(), frame, frames,
+                 iterations, seconds, rate_and_eta(remaining(frames)).c_str());
     std::fflush(stream_);
     drawn_ = true;
     return;
   }
-  if (resumed) std::fprintf(stream_, "frame %d/%d: finished earlier, kept\n", frame, frames);
+  if (resumed) std::fprintf(stream_, "%sframe %d/%d: finished earlier, kept\n", pass_prefix().c_str(), frame, frames);
   else
-    std::fprintf(stream_, "frame %d/%d: %d iterations, %.1f s%s\n", frame, frames, iterations, seconds,
-                 rate_and_eta(frame, frames).c_str());
+    std::fprintf(stream_, "%sframe %d/%d: %d iterations, %.1f s%s\n", pass_prefix().c_str(), frame, frames, iterations,
+                 seconds, rate_and_eta(remaining(frames)).c_str());
   std::fflush(stream_);
 }
 

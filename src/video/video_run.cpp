@@ -17,10 +17,12 @@
 #include "run/run_plan.h"
 #include "runtime/cpu_runtime.h"
 #include "video/flow_field.h"
+#include "video/frame_painter.h"
 #include "video/frame_record_json.h"
 #include "video/frame_source.h"
 #include "video/frame_store.h"
 #include "video/frame_tensor.h"
+#include "video/multi_pass.h"
 #include "video/reliability.h"
 #include "video/scene_cut.h"
 #include "video/temporal_targets.h"
@@ -35,6 +37,9 @@ void check_video_options(const VideoOptions& o) {
   if (o.frame.content.empty()) throw InputError("--content: name the video clip to paint");
   if (o.write_video) check_video_output(o.frame.output);
   if (o.frame_iterations < 1) throw InputError("--frame-iterations must be at least 1");
+  if (o.passes < 1) throw InputError("--passes must be at least 1");
+  if (o.passes > 1 && o.temporal_weight == 0)
+    throw InputError("--passes blends neighbouring frames along the flow: it needs --temporal-weight above 0");
   if (o.temporal_weight < 0) throw InputError("--temporal-weight must not be negative");
   for (int j : o.temporal_frames)
     if (j < 1) throw InputError("--temporal-frames must be positive frame distances, e.g. 1,2,4");
@@ -102,12 +107,16 @@ VideoResult run_video(const VideoOptions& options, const VideoCallbacks& callbac
 
   FrameStore store(work_folder(options), video_fingerprint(options));
   const bool fresh_store = store.finished() == 0;
+  std::vector<std::unique_ptr<FrameStore>> pass_stores;  // --passes: the later passes' frames
   try {
     const int resumed = store.finished();
     if (resumed > 0 && resumed < count)
       note("continuing after frame " + std::to_string(resumed) + " of " + std::to_string(count) + " (" + store.folder() + ")");
-    FlowField flows(frames, parse_flow_method(options.flow), options.flow_cache,
-                    flow_plan(count, resumed, temporal ? options.temporal_frames : std::vector<int>{}));
+    std::vector<std::pair<int, int>> flow_pairs =
+        flow_plan(count, resumed, temporal ? options.temporal_frames : std::vector<int>{});
+    if (options.passes > 1)  // the later passes blend every frame with its neighbours
+      for (int i = 1; i < std::min(resumed, count); ++i) flow_pairs.emplace_back(i, i - 1);
+    FlowField flows(frames, parse_flow_method(options.flow), options.flow_cache, flow_pairs);
     std::unique_ptr<Network> network = build_network(plan);
     RunPlan later = plan;  // every frame after the first: fewer iterations, from the warped previous result
     later.options.iterations = later.optimizer.iterations = options.frame_iterations;
@@ -126,6 +135,12 @@ VideoResult run_video(const VideoOptions& options, const VideoCallbacks& callbac
       return EarlierFrame{j, output(i - j), flows.flow(i, i - j), flows.flow(i - j, i)};
     };
 
+    auto warp_error_at = [&](int i, const cv::Mat& before, const cv::Mat& after) {  // frames i − 1 and i
+      const cv::Mat forward = flows.flow(i - 1, i);
+      return warping_error(before, after, forward, reliability(forward, flows.flow(i, i - 1)));
+    };
+
+    if (options.passes > 1 && callbacks.on_pass) callbacks.on_pass(1, options.passes, false);
     int shot_start = 0;  // the first frame of the current shot: nothing before it carries over
     for (int i = 0; i < count; ++i) {
       if (i < resumed) {
@@ -139,13 +154,12 @@ VideoResult run_video(const VideoOptions& options, const VideoCallbacks& callbac
       ImageJob job;
       job.content = content;
       job.output = store.staging_path(i);
-      torch::Tensor written;
-      job.written = &written;
-      FrameRecord record;
+      double flow_residual = 0;
+      bool scene_cut = false;
       if (i > 0) {
-        record.flow_residual = flow_residual(frames[i - 1], frames[i], flows.flow(i, i - 1));
-        record.scene_cut = is_scene_cut(record.flow_residual);
-        if (record.scene_cut) shot_start = i;
+        flow_residual = impasto::flow_residual(frames[i - 1], frames[i], flows.flow(i, i - 1));
+        scene_cut = is_scene_cut(flow_residual);
+        if (scene_cut) shot_start = i;
       }
       const bool continued = i > shot_start && temporal;
       if (continued) {
@@ -153,42 +167,29 @@ VideoResult run_video(const VideoOptions& options, const VideoCallbacks& callbac
         std::vector<EarlierFrame> looked_back;
         for (int j : options.temporal_frames)
           if (i - j >= shot_start) looked_back.push_back(earlier(i, j));
-        TemporalConfig temporal_config{options.temporal_weight, temporal_targets(looked_back)};
-        job.configure = [temporal_config](ObjectiveConfig& config, const RunPlan::Scale& scale) {
-          config.temporal = temporal_config;
-          for (auto& target : config.temporal.targets) {
-            if (target.image.size(2) == scale.height && target.image.size(3) == scale.width) continue;
-            const std::vector<int64_t> size{scale.height, scale.width};
-            namespace F = torch::nn::functional;
-            target.image = F::interpolate(target.image, F::InterpolateFuncOptions().size(size).mode(torch::kArea));
-            target.weights = F::interpolate(target.weights, F::InterpolateFuncOptions().size(size).mode(torch::kArea));
-          }
-        };
+        job.configure = add_temporal_term({options.temporal_weight, temporal_targets(looked_back)});
       }
-      RunCallbacks frame_callbacks;
-      frame_callbacks.on_iteration = [&](const IterationRecord& r, int planned) {
-        if (callbacks.on_iteration) callbacks.on_iteration(i + 1, count, r.iteration, planned);
-      };
-      frame_callbacks.cancelled = callbacks.cancelled;
-      const RunResult run = run_image(continued ? later : plan, *network, job, frame_callbacks);
-      outputs[i] = tensor_from_frame(frame_from_tensor(written)).to(plan.network.device);  // as the PNG keeps it
+      FrameRecord record = paint_frame(continued ? later : plan, *network, job, i, count, callbacks, outputs[i]);
       outputs.erase(i - reach);
-
-      record.frame = i + 1;
-      record.iterations = run.final.iteration;
-      record.losses = run.final.losses;
-      record.losses.emplace_back("total", run.final.total_loss);
-      if (i > 0) {
-        const cv::Mat forward = flows.flow(i - 1, i);
-        record.warp_error = warping_error(frame_from_tensor(output(i - 1)), frame_from_tensor(outputs[i]), forward,
-                                          reliability(forward, flows.flow(i, i - 1)));
-      }
+      record.flow_residual = flow_residual;
+      record.scene_cut = scene_cut;
+      if (i > 0) record.warp_error = warp_error_at(i, frame_from_tensor(output(i - 1)), frame_from_tensor(outputs[i]));
       record.seconds = seconds_since(start);
       store.write_record(i, record_json(record));
       store.commit_image(i);
       result.records.push_back(record);
       if (callbacks.on_frame) callbacks.on_frame(record, count);
     }
+
+    outputs.clear();
+    if (options.passes > 1) {
+      pass_stores = run_later_passes({options, frames, flows, later, *network, store.folder(), video_fingerprint(options)},
+                                     store, result.records, callbacks);
+      for (int i = 1; i < count; ++i)
+        result.records[i].warp_error =
+            warp_error_at(i, pass_stores.back()->read_image(i - 1), pass_stores.back()->read_image(i));
+    }
+    const FrameStore& painted_frames = pass_stores.empty() ? store : *pass_stores.back();
 
     double total = 0;
     for (const auto& r : result.records) total += r.warp_error;
@@ -198,13 +199,16 @@ VideoResult run_video(const VideoOptions& options, const VideoCallbacks& callbac
     result.flow_wait_seconds = flows.seconds_waiting();
     if (options.write_video)
       result.audio = write_video(
-          options.frame.output, count, [&](int i) { return store.read_image(i); }, result.frames_per_second,
+          options.frame.output, count, [&](int i) { return painted_frames.read_image(i); }, result.frames_per_second,
           options.frame.content);
   } catch (...) {
     if (fresh_store && store.finished() == 0) store.remove();  // bad input: leave nothing behind
     throw;
   }
-  if (options.frames_dir.empty()) store.remove();
+  if (options.frames_dir.empty()) {
+    for (auto& pass : pass_stores) pass->remove();
+    store.remove();
+  }
   if (!options.frame.report.empty())
     write_file_atomically(options.frame.report, video_report(options, result).dump(2) + "\n");
   return result;
@@ -216,6 +220,7 @@ nlohmann::json video_report(const VideoOptions& options, const VideoResult& resu
   report["options"]["frame_iterations"] = options.frame_iterations;
   report["options"]["temporal_weight"] = options.temporal_weight;
   report["options"]["temporal_frames"] = options.temporal_frames;
+  report["options"]["passes"] = options.passes;
   report["options"]["flow"] = options.flow;
   report["options"]["flow_cache"] = options.flow_cache;
   report["options"]["frames_dir"] = options.frames_dir;

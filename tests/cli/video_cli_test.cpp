@@ -109,6 +109,65 @@ TEST_F(VideoCli, WithoutFramesDirNothingIsLeftBesideTheVideo) {
   EXPECT_EQ(left, std::vector<std::string>{"clip.mp4"});
 }
 
+TEST_F(VideoCli, LaterPassesRepaintEveryFrameInAlternatingDirectionsAndResume) {
+  const std::string args = "--output " + q(dir / "out" / "clip.mp4") + " --report " + q(dir / "out" / "clip.json") +
+                           " --frames-dir " + q(dir / "frames") + " --passes 3";
+  const auto result = run_impasto(video(args));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("pass 2 of 3, from the last frame back"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("pass 3 of 3, from the first frame on"), std::string::npos) << result.output;
+  // The frames each pass painted, in the order it painted them.
+  std::vector<std::string> order;
+  for (size_t at = result.output.find("pass "); at != std::string::npos; at = result.output.find("pass ", at + 1))
+    if (result.output.compare(at, 7, "pass 2/") == 0 || result.output.compare(at, 7, "pass 3/") == 0)
+      order.push_back(result.output.substr(at, result.output.find(':', at) - at));
+  EXPECT_EQ(order, (std::vector<std::string>{"pass 2/3 · frame 4/4", "pass 2/3 · frame 3/4", "pass 2/3 · frame 2/4",
+                                             "pass 2/3 · frame 1/4", "pass 3/3 · frame 1/4", "pass 3/3 · frame 2/4",
+                                             "pass 3/3 · frame 3/4", "pass 3/3 · frame 4/4"}))
+      << result.output;
+  EXPECT_EQ(frames_in(dir / "out" / "clip.mp4"), 4);
+  const auto report = read_json(dir / "out" / "clip.json");
+  EXPECT_EQ(report["options"]["passes"], 3);
+  ASSERT_EQ(report["frames"].size(), 4u);
+  EXPECT_EQ(report["frames"][0]["iterations"], 6 + 3 + 3);  // --iterations, then --frame-iterations per later pass
+  EXPECT_EQ(report["frames"][2]["iterations"], 3 + 3 + 3);
+  // The last pass runs forward: each frame is held to the one before, which it painted just before;
+  // the first frame, painted first, has none.
+  EXPECT_FALSE(report["frames"][0]["losses"].contains("temporal")) << report["frames"][0];
+  for (int i = 1; i < 4; ++i) EXPECT_TRUE(report["frames"][i]["losses"].contains("temporal")) << report["frames"][i];
+  for (int pass : {2, 3})
+    for (int i = 1; i <= 4; ++i) {
+      char name[48];
+      std::snprintf(name, sizeof name, "pass_%d/frame_%05d.png", pass, i);
+      EXPECT_TRUE(fs::exists(dir / "frames" / name)) << name;
+    }
+  // The last pass repaints: its frames are not the first pass's.
+  const cv::Mat first = cv::imread((dir / "frames" / "frame_00003.png").string());
+  const cv::Mat last = cv::imread((dir / "frames" / "pass_3" / "frame_00003.png").string());
+  EXPECT_GT(cv::norm(first, last, cv::NORM_L1) / first.total(), 0.5);
+
+  // Interrupted in pass 3 after its first two frames: a rerun paints only frames 3 and 4 of pass 3.
+  for (const char* name : {"frame_00003.png", "frame_00003.json", "frame_00004.png", "frame_00004.json"})
+    fs::remove(dir / "frames" / "pass_3" / name);
+  fs::remove(dir / "out" / "clip.mp4");
+  const auto kept = fs::last_write_time(dir / "frames" / "pass_3" / "frame_00002.png");
+  const auto again = run_impasto(video(args));
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_EQ(fs::last_write_time(dir / "frames" / "pass_3" / "frame_00002.png"), kept);
+  EXPECT_NE(again.output.find("pass 3/3 · frame 2/4: finished earlier, kept"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("pass 3/3 · frame 4/4: 3 iterations"), std::string::npos) << again.output;
+  EXPECT_EQ(again.output.find("pass 2/3 · frame 2/4: 3 iterations"), std::string::npos) << again.output;
+  EXPECT_TRUE(fs::exists(dir / "frames" / "pass_3" / "frame_00004.png"));
+  EXPECT_EQ(frames_in(dir / "out" / "clip.mp4"), 4);
+}
+
+TEST_F(VideoCli, LaterPassesLeaveNothingBehindWithoutFramesDir) {
+  ASSERT_EQ(run_impasto(video("--output " + q(dir / "out" / "clip.mp4") + " --passes 2")).exit_code, 0);
+  std::vector<std::string> left;
+  for (const auto& entry : fs::directory_iterator(dir / "out")) left.push_back(entry.path().filename().string());
+  EXPECT_EQ(left, std::vector<std::string>{"clip.mp4"});
+}
+
 TEST_F(VideoCli, SlurmDryRunWritesTheTwoScriptsAndSubmitsNothing) {
   const fs::path work = dir / "out" / "clip.mp4.slurm";
   const auto result = run_impasto(video("--output " + q(dir / "out" / "clip.mp4") +
@@ -146,6 +205,11 @@ TEST_F(VideoCli, RefusesBadInputWithOneLineAndNoVideo) {
   expect_refused(video("--output " + q(dir / "out" / "x.mp4") + " --temporal-weight -1"), "--temporal-weight");
   expect_refused(video("--output " + q(dir / "out" / "x.mp4") + " --temporal-frames 0"), "--temporal-frames");
   expect_refused(video("--output " + q(dir / "out" / "x.mp4") + " --flow magic"), "magic");
+  expect_refused(video("--output " + q(dir / "out" / "x.mp4") + " --passes 0"), "--passes must be at least 1");
+  expect_refused(video("--output " + q(dir / "out" / "x.mp4") + " --passes 2 --temporal-weight 0"),
+                 "--passes blends neighbouring frames");
+  expect_refused(video("--output " + q(dir / "out" / "x.mp4") + " --passes 2 --slurm --dry-run"),
+                 "--passes is not available with --slurm");
   // Slurm: chunking checked, and nothing queued or written for a clip that cannot be read.
   expect_refused(video("--output " + q(dir / "out" / "x.mp4") + " --chunk-frames 3"), "--chunk-frames applies to --slurm");
   expect_refused(video("--output " + q(dir / "out" / "x.mp4") + " --dry-run"), "--dry-run");

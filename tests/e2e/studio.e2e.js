@@ -218,8 +218,18 @@ async function main() {
       await page.fill('#size', String(CLIP_SIZE));
       await page.fill('#iterations', '4');
       await page.fill('#frame-iterations', '2');
+      // The temporal weight starts at impasto video's default and goes with the job.
+      const videoDefaults = (await (await page.request.get(url + 'api/config')).json()).video_defaults;
+      const steadiness = Number(await page.inputValue('#temporal-weight'));
+      if (steadiness !== videoDefaults.temporal_weight)
+        fail(`the page's temporal weight starts at ${steadiness}, impasto video's is ${videoDefaults.temporal_weight}`);
+      await page.click('details.advanced > summary');  // "Balance of the result", folded by default
+      await page.fill('#temporal-weight', '500');
       const before = Number(await page.getAttribute('#preview', 'data-previews'));
+      const posted = page.waitForRequest((r) => r.url().endsWith('/api/jobs') && r.method() === 'POST');
       await page.click('#start');
+      const sent = JSON.parse((await posted).postData());
+      if (sent.temporal_weight !== 500) fail(`the video job was sent with temporal_weight ${sent.temporal_weight}`);
       await page.waitForFunction(() => document.querySelectorAll('#gallery li.done').length === 4, null, { timeout: 180000 });
       const shown = Number(await page.getAttribute('#preview', 'data-previews')) - before;
       if (shown < 2) fail(`the page showed ${shown} painted frames as they arrived, expected at least 2`);

@@ -49,5 +49,28 @@ TEST(FrameStore, AnotherRunStartsOverAndRemoveLeavesNothing) {
   EXPECT_FALSE(fs::exists(folder));
 }
 
+TEST(FrameStore, FramesFinishedInAnyOrderAreKnownAndOnlyItsOwnFilesAreRemoved) {
+  testing::TempDir dir;
+  const std::string folder = (dir / "frames").string();
+  fs::create_directories(folder);
+  cv::imwrite((dir / "frames" / "frame_0001.png").string(), cv::Mat(8, 8, CV_8UC3));  // the user's, not ours
+  {
+    FrameStore store(folder, {{"pass", 2}});
+    paint(store, 3, 40);  // a backward pass: the last frame first
+    paint(store, 2, 30);
+    EXPECT_TRUE(store.has(3));
+    EXPECT_TRUE(store.has(2));
+    EXPECT_FALSE(store.has(1));
+  }
+  FrameStore same(folder, {{"pass", 2}});
+  EXPECT_TRUE(same.has(3));
+  EXPECT_EQ(same.read_image(2).at<cv::Vec3b>(4, 4)[0], 30);
+  FrameStore other(folder, {{"pass", 3}});  // another run: the frames at the end go too
+  EXPECT_FALSE(other.has(3));
+  EXPECT_FALSE(fs::exists(other.image_path(3)));
+  other.remove();
+  EXPECT_TRUE(fs::exists(dir / "frames" / "frame_0001.png"));
+}
+
 }  // namespace
 }  // namespace impasto

@@ -33,6 +33,19 @@ TEST(WarpedStart, KeepsThePaintedResultWhereTheFlowIsUnreliableInsideTheFrame) {
   for (int x = 2; x < 10; ++x) EXPECT_NEAR(start[0][1][3][x].item<float>(), (x - 2) / 10.f, 1e-6) << x;
 }
 
+TEST(BlendedStart, AveragesTheOwnResultWithTheWarpedNeighbourWhereTheFlowIsReliable) {
+  const torch::Tensor ramp = torch::arange(10, torch::kFloat).div(10).view({1, 1, 1, 10}).expand({1, 3, 6, 10}).contiguous();
+  const torch::Tensor own = torch::full({1, 3, 6, 10}, 0.9f);
+  const torch::Tensor start = blended_start(own, previous(ramp));
+  // Columns 0 and 1 came in from outside the frame: unreliable, so the own result alone.
+  for (int x = 0; x < 10; ++x) {
+    const float expected = x >= 2 ? (0.9f + (x - 2) / 10.f) / 2 : 0.9f;
+    EXPECT_NEAR(start[0][1][3][x].item<float>(), expected, 1e-6) << x;
+  }
+  const EarlierFrame inconsistent{1, ramp, constant_flow(6, 10, -2), constant_flow(6, 10, 0)};
+  EXPECT_TRUE(torch::allclose(blended_start(own, inconsistent), own));
+}
+
 TEST(TemporalTargets, WarpEachEarlierOutputAndWeightThemClosestFirst) {
   const torch::Tensor one = torch::rand({1, 3, 6, 10}), two = torch::rand({1, 3, 6, 10});
   std::vector<EarlierFrame> earlier = {
