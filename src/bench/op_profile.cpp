@@ -1,18 +1,25 @@
 #include "bench/op_profile.h"
 
+#include <torch/version.h>
+#if TORCH_VERSION_MAJOR < 2
 #include <torch/csrc/autograd/profiler_legacy.h>
+#endif
 
 #include <algorithm>
 #include <cstdio>
 #include <map>
 #include <sstream>
 
+#include "impasto/errors.h"
+
 namespace impasto {
 namespace {
 
+#if TORCH_VERSION_MAJOR < 2
 namespace profiler = torch::autograd::profiler;
+#endif
 
-std::string shapes_text(const std::vector<std::vector<int64_t>>& shapes) {
+[[maybe_unused]] std::string shapes_text(const std::vector<std::vector<int64_t>>& shapes) {
   std::string text;
   for (const auto& shape : shapes) {
     if (shape.empty()) continue;
@@ -25,6 +32,12 @@ std::string shapes_text(const std::vector<std::vector<int64_t>>& shapes) {
 
 }  // namespace
 
+#if TORCH_VERSION_MAJOR >= 2
+// libtorch 2's profiler is Kineto's; the legacy event lists read below are 1.x's.
+std::vector<OpTime> profile_ops(const std::function<void()>&, int, bool) {
+  throw InputError("bench --profile needs libtorch 1.x's legacy profiler; this build uses libtorch " TORCH_VERSION);
+}
+#else
 std::vector<OpTime> profile_ops(const std::function<void()>& work, int runs, bool by_shape) {
   profiler::enableProfilerLegacy(torch::profiler::impl::ProfilerConfig(torch::profiler::impl::ProfilerState::CPU,
                                                                        /*report_input_shapes=*/by_shape));
@@ -61,6 +74,7 @@ std::vector<OpTime> profile_ops(const std::function<void()>& work, int runs, boo
   std::sort(ops.begin(), ops.end(), [](const OpTime& a, const OpTime& b) { return a.self_seconds > b.self_seconds; });
   return ops;
 }
+#endif
 
 std::string op_profile_table(const std::vector<OpTime>& ops, size_t top) {
   double seconds_per_run = 0;

@@ -27,7 +27,7 @@ double local_affine_residual(const torch::Tensor& output, const torch::Tensor& c
   // Per window: min over A of |o - c A|^2 + eps |A|^2 = tr(o^T o) - tr(o^T c (c^T c + eps Id)^-1 c^T o).
   const torch::Tensor gram = torch::bmm(c.transpose(1, 2), c) + kRidge * torch::eye(3, torch::kDouble);
   const torch::Tensor cross = torch::bmm(c.transpose(1, 2), o);
-  const torch::Tensor explained = (cross * torch::linalg::solve(gram, cross, true)).sum({1, 2});
+  const torch::Tensor explained = (cross * torch::linalg_solve(gram, cross, true)).sum({1, 2});
   const torch::Tensor total = o.square().sum({1, 2});
   return ((total - explained) / 9.0).mean().item<double>();
 }

@@ -30,7 +30,7 @@ torch::Tensor y_channel(const torch::Tensor& rgb) { return rgb_to_ycrcb(rgb).nar
 
 // Symmetric square root of a symmetric positive semi-definite matrix, or its inverse.
 torch::Tensor symmetric_power(const torch::Tensor& matrix, double power) {
-  auto [values, vectors] = torch::linalg::eigh(matrix, "L");
+  auto [values, vectors] = torch::linalg_eigh(matrix, "L");
   values = values.clamp_min(1e-8).pow(power);
   return torch::mm(vectors * values.unsqueeze(0), vectors.t());
 }
@@ -40,7 +40,7 @@ torch::Tensor symmetric_power(const torch::Tensor& matrix, double power) {
 torch::Tensor rgb_to_ycrcb(const torch::Tensor& rgb) { return transform_pixels(rgb, ycrcb_matrix(), ycrcb_offset()); }
 
 torch::Tensor ycrcb_to_rgb(const torch::Tensor& ycrcb) {
-  const torch::Tensor inverse = torch::linalg::inv(ycrcb_matrix());
+  const torch::Tensor inverse = torch::linalg_inv(ycrcb_matrix());
   return transform_pixels(ycrcb, inverse, -torch::mv(inverse, ycrcb_offset()));
 }
 

@@ -2,8 +2,10 @@
 
 #include <c10/core/Allocator.h>
 #include <c10/core/CPUAllocator.h>
+#include <torch/version.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <string>
 #include <new>
@@ -77,9 +79,16 @@ void delete_block(void* data) {
   else std::free(base);
 }
 
+// libtorch 2.3 made Allocator::allocate non-const and added copy_data.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
+#define IMPASTO_ALLOCATE_QUALIFIER
+#else
+#define IMPASTO_ALLOCATE_QUALIFIER const
+#endif
+
 class CachingCpuAllocator final : public c10::Allocator {
  public:
-  c10::DataPtr allocate(size_t n) const override {
+  c10::DataPtr allocate(size_t n) IMPASTO_ALLOCATE_QUALIFIER override {
     size_t size = rounded(std::max<size_t>(n, 1));
     void* base = size >= kCachedFrom ? cache().take(size) : nullptr;
     if (!base) base = std::aligned_alloc(kAlignment, size + kAlignment);
@@ -93,6 +102,7 @@ class CachingCpuAllocator final : public c10::Allocator {
     return {data, data, &delete_block, c10::Device(c10::DeviceType::CPU)};
   }
   c10::DeleterFnPtr raw_deleter() const override { return &delete_block; }
+  void copy_data(void* dest, const void* src, std::size_t count) const { std::memcpy(dest, src, count); }
 };
 
 }  // namespace

@@ -27,7 +27,7 @@ torch::Tensor dense_reference(const torch::Tensor& image, double eps) {
       }
       g.narrow(0, 9, 3).narrow(1, 0, 3).copy_(std::sqrt(eps) * torch::eye(3, torch::kDouble));
       const torch::Tensor projector =
-          torch::eye(12, torch::kDouble) - torch::mm(torch::mm(g, torch::linalg::inv(torch::mm(g.t(), g))), g.t());
+          torch::eye(12, torch::kDouble) - torch::mm(torch::mm(g, torch::linalg_inv(torch::mm(g.t(), g))), g.t());
       for (int a = 0; a < 9; ++a)
         for (int b = 0; b < 9; ++b) laplacian[index[a]][index[b]] += projector[a][b];
     }
@@ -50,7 +50,7 @@ TEST(MattingLaplacian, IsSymmetricPositiveSemidefiniteWithZeroRowSums) {
   const double scale = l.abs().max().item<double>();
   EXPECT_LT((l - l.t()).abs().max().item<double>(), 1e-9 * scale);
   EXPECT_LT(l.sum(1).abs().max().item<double>(), 1e-9 * scale);
-  const torch::Tensor eigenvalues = torch::linalg::eigvalsh(l, "L");
+  const torch::Tensor eigenvalues = torch::linalg_eigvalsh(l, "L");
   EXPECT_GT(eigenvalues.min().item<double>(), -1e-8 * scale);
   EXPECT_GT(eigenvalues.max().item<double>(), 0.1) << "not the zero matrix";
 }

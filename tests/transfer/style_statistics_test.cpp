@@ -65,7 +65,7 @@ TEST(StyleStatistic, WassersteinSeesBeyondSecondMoments) {
     torch::Tensor flat = t.view({2, -1});
     flat = flat - flat.mean(1, true);
     const torch::Tensor cov = torch::cov(flat, 0);
-    auto [values, vectors] = torch::linalg::eigh(cov, "L");
+    auto [values, vectors] = torch::linalg_eigh(cov, "L");
     const torch::Tensor whiten = torch::mm(vectors * values.rsqrt().unsqueeze(0), vectors.t());
     return torch::mm(whiten, flat).view_as(t) + 3;
   };
