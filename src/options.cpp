@@ -44,6 +44,7 @@ void to_json(nlohmann::json& j, const Options& o) {
                      {"model_dir", o.model_dir},
                      {"input_convention", o.input_convention},
                      {"device", o.device},
+                     {"precision", o.precision},
                      {"threads", o.threads},
                      {"report", o.report},
                      {"preserve_colors", o.preserve_colors},
@@ -129,6 +130,10 @@ void validate(const Options& o) {
               std::find(conventions.begin(), conventions.end(), o.input_convention) != conventions.end(),
           "--input-convention must be auto, caffe, torchvision or matconvnet, got '" + o.input_convention + "'");
   require(o.device == "cpu" || o.device == "cuda", "--device must be cpu or cuda, got '" + o.device + "'");
+  require(o.precision == "fp32" || o.precision == "tf32" || o.precision == "fp16" || o.precision == "bf16",
+          "--precision must be fp32, tf32, fp16 or bf16, got '" + o.precision + "'");
+  require(o.precision == "fp32" || o.device == "cuda",
+          "--precision " + o.precision + " needs --device cuda (the CPU path computes in fp32)");
   require(o.threads >= 0, "--threads must not be negative");
   require(!o.output.empty(), "--output must name a file");
   validate_controls(o);

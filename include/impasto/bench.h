@@ -15,6 +15,7 @@ struct BenchOptions {
   std::string tune = "auto";           // off | auto | force (tuning/tuner.h)
   std::string model_dir;
   std::string device = "cpu";
+  std::string precision = "fp32";      // stylize's --precision
   size_t profile_top = 0;              // > 0: also list the iteration's top operators by self time
   bool profile_shapes = false;         // list them per input shape
 };
@@ -27,7 +28,7 @@ struct BenchRow {
   double conv_seconds = 0;             // the same convolutions timed alone (forward + input gradient)
   double gflop = 0;                    // convolutions (forward + input gradient) + Gram products
   double gflops = 0;                   // gflop / seconds_per_iteration
-  double sgemm_gflops = 0;             // this machine's own sgemm, measured in the same run
+  double sgemm_gflops = 0;             // this machine's own sgemm (the GPU's with --device cuda), same run
   std::string blas;                    // the BLAS and kernels that sgemm ran on (runtime/cpu_runtime.h)
   std::string profile;                 // the operator table when asked for
   std::string tuning;                  // what the tuner chose and its candidates' timings, as text

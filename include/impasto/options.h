@@ -44,6 +44,8 @@ struct Options {
   std::string model_dir;               // where the default weights live; empty: search order
   std::string input_convention = "auto";  // auto | caffe | torchvision | matconvnet (README "Input conventions")
   std::string device = "cpu";          // cpu | cuda
+  // Arithmetic of the network on the GPU: fp32 | tf32 | fp16 | bf16 (Gram matrices and losses stay fp32).
+  std::string precision = "fp32";
   int threads = 0;                     // 0: all cores
   std::string report;                  // JSON run record; empty: none
 

@@ -76,6 +76,9 @@ void add_transfer_options(CLI::App& command, impasto::Options& o, bool& dry_run,
                      "or matconvnet")
       ->capture_default_str();
   command.add_option("--device", o.device, "cpu or cuda")->capture_default_str();
+  command.add_option("--precision", o.precision,
+                     "network arithmetic on cuda: fp32, tf32, fp16 or bf16 (Gram matrices and losses stay fp32)")
+      ->capture_default_str();
   command.add_option("--threads", o.threads, "CPU threads (0: all cores)")->capture_default_str();
   command.add_option("--tune", tune_choice,
                      "CPU layout tuning: off, auto (default: measure once per machine, network and size, then use "
@@ -142,6 +145,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   bench->add_option("--model-dir", bench_options.model_dir, "directory holding downloaded models");
   bench->add_option("--device", bench_options.device, "cpu or cuda")->capture_default_str();
+  bench->add_option("--precision", bench_options.precision, "fp32, tf32, fp16 or bf16 (cuda only)")
+      ->capture_default_str();
   bench->add_option("--profile", bench_options.profile_top,
                     "also list each case's N most expensive operators by self time");
   bench->add_flag("--profile-shapes", bench_options.profile_shapes, "list those operators per input shape");

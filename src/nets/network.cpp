@@ -104,6 +104,34 @@ ConvParams random_conv(const NodeSpec& node) {
           torch::zeros({node.out_channels})};
 }
 
+bool is_reduced(torch::Dtype dtype) { return dtype == torch::kHalf || dtype == torch::kBFloat16; }
+
+// x converted to `dtype`; its gradient is converted back and multiplied by `gradient_factor` on the way.
+// With `overflowed`, a gradient that is not finite sets it and is replaced by zeros.
+struct CastWithGradientFactor : torch::autograd::Function<CastWithGradientFactor> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& x, torch::Dtype dtype,
+                               double gradient_factor, std::atomic<bool>* overflowed) {
+    context->saved_data["dtype"] = static_cast<int64_t>(x.scalar_type());
+    context->saved_data["factor"] = gradient_factor;
+    // Backward runs before the network that owns the flag is gone (Objective::evaluate).
+    context->saved_data["overflowed"] = reinterpret_cast<int64_t>(overflowed);
+    return x.to(dtype);
+  }
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* context,
+                                                 torch::autograd::variable_list gradients) {
+    const auto dtype = static_cast<torch::Dtype>(context->saved_data["dtype"].toInt());
+    const double factor = context->saved_data["factor"].toDouble();
+    auto* overflowed = reinterpret_cast<std::atomic<bool>*>(context->saved_data["overflowed"].toInt());
+    torch::Tensor gradient = gradients[0].to(torch::kFloat);
+    if (overflowed && !torch::isfinite(gradient).all().item<bool>()) {
+      overflowed->store(true);
+      gradient = torch::zeros_like(gradient);
+    }
+    if (factor != 1.0) gradient = gradient * factor;
+    return {gradient.to(dtype), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+  }
+};
+
 }  // namespace
 
 InputConvention resolve_input_convention(const NetworkSpec& spec, const WeightSource* weights,
@@ -125,7 +153,7 @@ Network::Network(const NetworkSpec& spec, const WeightSource* weights, const std
                  const NetworkConfig& config)
     : spec_(spec), config_(config) {
   if (!config_.input) config_.input = resolve_input_convention(spec, weights, "auto");
-  config_.channels_last = config.channels_last && config.device.is_cpu();
+  config_.channels_last = config.channels_last && (config.device.is_cpu() || is_reduced(config.dtype));
   if (taps.empty()) throw InputError("no layers requested from " + spec.name);
   // Walk back from the taps to find the nodes they depend on; everything else is never built.
   std::map<std::string, size_t> index;
@@ -182,7 +210,8 @@ Network::Network(const NetworkSpec& spec, const WeightSource* weights, const std
     offset.push_back(in.mean[c] / in.stddev[c]);
   }
   auto channels = [&](const std::vector<double>& v) {
-    return torch::tensor(v, torch::kDouble).to(config.dtype).view({1, 3, 1, 1}).to(config.device);
+    const torch::Dtype dtype = is_reduced(config.dtype) ? torch::kFloat : config.dtype;
+    return torch::tensor(v, torch::kDouble).to(dtype).view({1, 3, 1, 1}).to(config.device);
   };
   input_scale_ = channels(scale);
   input_offset_ = channels(offset);
@@ -191,6 +220,9 @@ Network::Network(const NetworkSpec& spec, const WeightSource* weights, const std
 torch::Tensor Network::preprocess(const torch::Tensor& image) const {
   torch::Tensor x = config_.input->bgr ? image.flip(1) : image;
   x = x * input_scale_ - input_offset_;
+  if (is_reduced(config_.dtype))
+    x = scales_gradients() ? CastWithGradientFactor::apply(x, config_.dtype, 1.0 / gradient_scale_, overflowed_.get())
+                           : CastWithGradientFactor::apply(x, config_.dtype, 1.0, nullptr);
   return config_.channels_last ? x.contiguous(at::MemoryFormat::ChannelsLast) : x;
 }
 
@@ -201,6 +233,7 @@ std::map<std::string, torch::Tensor> Network::forward(const torch::Tensor& image
 }
 
 void Network::forward(const torch::Tensor& image, const TapFn& on_tap) const {
+  overflowed_->store(false);
   const torch::Tensor input = preprocess(image);
   std::vector<torch::Tensor> values(nodes_.size());
   for (size_t i = 0; i < nodes_.size(); ++i) {
@@ -234,11 +267,21 @@ void Network::forward(const torch::Tensor& image, const TapFn& on_tap) const {
         break;
       }
     }
-    if (node.is_tap) on_tap(s.name, out);
+    if (node.is_tap)
+      on_tap(s.name, is_reduced(config_.dtype)
+                         ? CastWithGradientFactor::apply(out, torch::kFloat, scales_gradients() ? gradient_scale_ : 1.0,
+                                                         nullptr)
+                         : out);
     values[i] = std::move(out);
     for (size_t input : node.inputs)
       if (input != kImage && nodes_[input].last_use == i) values[input] = torch::Tensor();
   }
+}
+
+bool Network::lower_gradient_scale() const {
+  if (!scales_gradients() || gradient_scale_ <= 1) return false;
+  gradient_scale_ /= 2;
+  return true;
 }
 
 std::vector<Network::NodeShape> Network::shapes(int64_t height, int64_t width) const {

@@ -1,7 +1,9 @@
 #pragma once
 #include <torch/types.h>
 
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <map>
 #include <optional>
 #include <string>
@@ -15,9 +17,11 @@ class WeightSource;
 
 struct NetworkConfig {
   bool average_pooling = false;  // --pooling avg
-  bool channels_last = true;     // oneDNN's preferred layout; used on the CPU only
+  bool channels_last = true;     // oneDNN's preferred layout; on the GPU used in fp16/bf16 (tensor cores)
   torch::Device device = torch::kCPU;
-  torch::Dtype dtype = torch::kFloat;  // kDouble for finite-difference tests
+  // kDouble for finite-difference tests. kHalf or kBFloat16: the layers compute in that type, while the
+  // image goes in and the taps come out as kFloat, so that Gram matrices and losses stay fp32.
+  torch::Dtype dtype = torch::kFloat;
   // How the image is fed to the first layer; unset: resolve_input_convention(spec, weights, "auto").
   std::optional<InputConvention> input;
 };
@@ -68,6 +72,15 @@ class Network {
   };
   std::vector<BuiltConv> convolutions() const;
 
+  // fp16 only: gradients are multiplied by gradient_scale() where they enter the half-precision layers
+  // and divided by it where they leave, so that small ones do not vanish below fp16's range. A
+  // backward pass whose gradient overflowed gives the image none and sets gradient_overflowed() (until
+  // the next forward); lower_gradient_scale() then halves the scale, and returns false once it is 1.
+  bool scales_gradients() const { return config_.dtype == torch::kHalf; }
+  double gradient_scale() const { return gradient_scale_; }
+  bool gradient_overflowed() const { return overflowed_->load(); }
+  bool lower_gradient_scale() const;
+
  private:
   struct Node {
     const NodeSpec* spec;
@@ -81,6 +94,8 @@ class Network {
   NetworkConfig config_;  // input always set
   std::vector<Node> nodes_;
   torch::Tensor input_scale_, input_offset_;  // [1,3,1,1]: preprocess is image * scale - offset
+  mutable double gradient_scale_ = 65536;     // fp16's starting scale, as automatic mixed precision's
+  std::shared_ptr<std::atomic<bool>> overflowed_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 }  // namespace impasto

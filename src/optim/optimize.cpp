@@ -47,9 +47,11 @@ int optimize(torch::Tensor& image, const OptimizerConfig& config, const Evaluate
       if (first && evaluated_at.defined() && torch::equal(image.detach(), evaluated_at)) {
         image.mutable_grad() = evaluated_grad.clone();
       } else {
-        optimizer->zero_grad();
         torch::AutoGradMode grad_mode(true);
-        evaluated = evaluate(image);
+        do {
+          optimizer->zero_grad();
+          evaluated = evaluate(image);
+        } while (evaluated.repeat);
         // The gradient arrives in the network's memory layout; L-BFGS flattens it with view().
         if (!image.grad().is_contiguous()) image.mutable_grad() = image.grad().contiguous();
         if (config.line_search) {

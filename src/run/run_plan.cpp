@@ -25,6 +25,15 @@ torch::Device parse_device(const std::string& name) {
   return torch::kCPU;
 }
 
+// tf32 lets cuDNN and cuBLAS use the tensor cores on fp32 data (10-bit mantissa products); fp32 forbids
+// it (cuDNN allows it by default). cuDNN times its algorithms on the first call of each shape, as
+// neural-style's -cudnn_autotune.
+void configure_cuda_arithmetic(const std::string& precision) {
+  at::globalContext().setAllowTF32CuDNN(precision == "tf32");
+  at::globalContext().setFloat32MatmulPrecision(precision == "tf32" ? "high" : "highest");
+  at::globalContext().setBenchmarkCuDNN(true);
+}
+
 OptimizerConfig optimizer_config_for(const Options& options) {
   OptimizerConfig config;
   config.kind = options.optimizer;
@@ -36,6 +45,12 @@ OptimizerConfig optimizer_config_for(const Options& options) {
 }
 
 }  // namespace
+
+torch::Dtype network_dtype(const std::string& precision) {
+  if (precision == "fp16") return torch::kHalf;
+  if (precision == "bf16") return torch::kBFloat16;
+  return torch::kFloat;
+}
 
 RunPlan plan_run(const Options& options, std::optional<ImageSize> content_size, bool open) {
   validate(options);
@@ -50,6 +65,8 @@ RunPlan plan_run(const Options& options, std::optional<ImageSize> content_size, 
   }
   plan.spec = &network_spec(options.model);
   plan.network.device = parse_device(options.device);
+  plan.network.dtype = network_dtype(options.precision);
+  if (plan.network.device.is_cuda()) configure_cuda_arithmetic(options.precision);
   plan.network.average_pooling = options.pooling == "avg";
   plan.objective = objective_config_for(options, *plan.spec);
   plan.optimizer = optimizer_config_for(options);

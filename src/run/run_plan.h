@@ -63,6 +63,9 @@ struct ImageSize {
 RunPlan plan_run(const Options& options, std::optional<ImageSize> content_size = std::nullopt,
                  bool open_weights = true);
 
+// The type the network's layers compute in for --precision (fp32 and tf32: kFloat).
+torch::Dtype network_dtype(const std::string& precision);
+
 // Builds the plan's network from its weights (random ones for "random"), then lets go of the file.
 std::unique_ptr<Network> build_network(RunPlan& plan);
 

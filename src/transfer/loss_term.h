@@ -27,6 +27,9 @@ struct TermDetail {
 struct LossValues {
   std::vector<std::pair<std::string, double>> terms;
   double total = 0;
+  // fp16 layers only: the gradient overflowed and the network's gradient scale was lowered; the
+  // evaluation must be repeated (after zeroing the gradient) before its gradient is used.
+  bool repeat = false;
   // The named term's value; 0 when the objective has no such term.
   double operator[](const std::string& name) const;
   // Adds `other` term by term (terms missing here are appended) and to the total; scales all by f.

@@ -74,6 +74,12 @@ TermDetail Objective::detail(const std::string& name) const {
 }
 
 LossValues Objective::evaluate(const torch::Tensor& image) {
+  LossValues result = evaluate_once(image);
+  result.repeat = network_.gradient_overflowed() && network_.lower_gradient_scale();
+  return result;
+}
+
+LossValues Objective::evaluate_once(const torch::Tensor& image) {
   std::vector<torch::Tensor> values(terms_.size());
   torch::Tensor total;
   auto add = [&](size_t i, const torch::Tensor& loss) {

@@ -69,7 +69,8 @@ class Objective {
   // The next evaluations see this window of the whole output (tiles).
   void focus(const ImageWindow& window);
 
-  // Computes every term's loss and accumulates d(total)/d(image) into image.grad().
+  // Computes every term's loss and accumulates d(total)/d(image) into image.grad(). When the result
+  // says `repeat` (fp16 overflow), the gradient is unusable: zero it and evaluate again.
   LossValues evaluate(const torch::Tensor& image);
 
   const LossTerms& terms() const { return terms_; }
@@ -83,6 +84,7 @@ class Objective {
   static std::vector<std::string> taps(const ObjectiveConfig& config);
 
  private:
+  LossValues evaluate_once(const torch::Tensor& image);
   const Network& network_;
   LossTerms terms_;
   std::map<std::string, std::vector<size_t>> tap_users_;  // tap -> indices of the terms reading it

@@ -42,6 +42,33 @@ TEST(Network, PretrainedSqueezeNetTellsImagesApart) {
   EXPECT_GT((grey - noise).abs().mean().item<float>(), 0.1f);
 }
 
+// --precision bf16 (run on the GPU; here on the CPU, where libtorch computes bf16 convolutions too):
+// the image goes in and the taps come out as fp32, and the gradient reaches the fp32 image.
+TEST(Network, Bf16LayersTakeAndGiveFp32AndFollowTheFp32Network) {
+  const NetworkSpec& spec = network_spec("vgg19");
+  NetworkConfig reduced_config;
+  reduced_config.dtype = torch::kBFloat16;
+  torch::manual_seed(3);
+  const Network fp32(spec, nullptr, {"relu1_1", "relu2_1"});
+  torch::manual_seed(3);
+  const Network bf16(spec, nullptr, {"relu1_1", "relu2_1"}, reduced_config);
+  EXPECT_FALSE(bf16.scales_gradients()) << "bf16 has fp32's range: no gradient scaling";
+  const torch::Tensor image = torch::rand({1, 3, 32, 32});
+  auto features = [&](const Network& network, torch::Tensor& gradient) {
+    torch::Tensor x = image.clone().requires_grad_(true);
+    const auto taps = network.forward(x);
+    (taps.at("relu2_1").square().mean() + taps.at("relu1_1").mean()).backward();
+    gradient = x.grad();
+    return taps.at("relu2_1");
+  };
+  torch::Tensor g32, g16;
+  const torch::Tensor f32 = features(fp32, g32), f16 = features(bf16, g16);
+  EXPECT_EQ(f16.scalar_type(), torch::kFloat);
+  EXPECT_EQ(g16.scalar_type(), torch::kFloat);
+  EXPECT_LT(((f16 - f32).norm() / f32.norm()).item<double>(), 0.02) << "bf16 keeps about 3 significant digits";
+  EXPECT_GT(torch::cosine_similarity(g16.flatten(), g32.flatten(), 0).item<double>(), 0.99);
+}
+
 TEST(Network, BuildsOnlyTheLayersTheTapsNeed) {
   const NetworkSpec& spec = network_spec("vgg19");
   EXPECT_EQ(Network(spec, nullptr, {"relu1_1"}).convolutions().size(), 1u);
