@@ -56,8 +56,8 @@ TEST_F(AudioSynthesis, TextureOfAToneKeepsItsPitch) {
 }
 
 TEST_F(AudioSynthesis, StyleLossFallsAHundredfold) {
-  AudioOptions o = small(save("chord.wav", harmonic_tone(220, 1.5, 22050) + harmonic_tone(330, 1.5, 22050)));
-  o.content = (dir / save("chirp.wav", pulsed_chirp(300, 3000, 1.5, 22050))).string();
+  AudioOptions o = small(save("chord.wav", harmonic_tone(220, 1.0, 22050) + harmonic_tone(330, 1.0, 22050)));
+  o.content = (dir / save("chirp.wav", pulsed_chirp(300, 3000, 1.0, 22050))).string();
   o.content_weight = 0.01;
   o.filters = 4096;
   o.iterations = 60;
@@ -68,9 +68,9 @@ TEST_F(AudioSynthesis, StyleLossFallsAHundredfold) {
 }
 
 TEST_F(AudioSynthesis, ContentWeightDecidesHowMuchTheOutputFollowsTheContent) {
-  const std::string style = save("tone.wav", harmonic_tone(440, 1.5, 22050));
-  const std::string content = save("chirp.wav", pulsed_chirp(300, 3000, 1.5, 22050));
-  const torch::Tensor content_spectrogram = log_magnitude(Stft(2048, 512).forward(pulsed_chirp(300, 3000, 1.5, 22050)));
+  const std::string style = save("tone.wav", harmonic_tone(440, 1.0, 22050));
+  const std::string content = save("chirp.wav", pulsed_chirp(300, 3000, 1.0, 22050));
+  const torch::Tensor content_spectrogram = log_magnitude(Stft(2048, 512).forward(pulsed_chirp(300, 3000, 1.0, 22050)));
   for (const double weight : {100.0, 0.0}) {
     AudioOptions o = small(style);
     o.filters = 4096;
