@@ -189,6 +189,7 @@ AudioResult synthesize_audio(const AudioOptions& options, const RunCallbacks& ca
   GriffinLimConfig phase;
   phase.iterations = options.griffin_lim_iterations;
   phase.seed = options.seed;
+  if (content.samples.defined()) phase.initial_spectrum = stft.forward(content.samples);
   torch::Tensor output = griffin_lim(magnitude_from_log(whole), stft.samples(frames), stft, phase,
                                      [&](int, double sc) { result.spectral_convergence.push_back(sc); });
   if (content.samples.defined()) output = output.narrow(0, 0, std::min<int64_t>(output.size(0), samples));

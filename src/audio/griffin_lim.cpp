@@ -21,9 +21,14 @@ torch::Tensor griffin_lim(const torch::Tensor& magnitude, int64_t length, const 
                           const GriffinLimConfig& config, const std::function<void(int, double)>& on_iteration) {
   torch::NoGradGuard no_grad;
   const torch::Tensor target = magnitude.to(torch::kFloat).contiguous();
-  auto generator = at::make_generator<at::CPUGeneratorImpl>(config.seed);
-  const torch::Tensor angle = torch::rand(target.sizes(), generator, torch::kFloat) * (2 * M_PI);
-  torch::Tensor phase = torch::polar(torch::ones_like(target), angle);
+  torch::Tensor phase;
+  if (config.initial_spectrum.defined() && config.initial_spectrum.sizes() == target.sizes()) {
+    phase = unit_phase(config.initial_spectrum.to(torch::kComplexFloat));
+  } else {
+    auto generator = at::make_generator<at::CPUGeneratorImpl>(config.seed);
+    const torch::Tensor angle = torch::rand(target.sizes(), generator, torch::kFloat) * (2 * M_PI);
+    phase = torch::polar(torch::ones_like(target), angle);
+  }
   torch::Tensor previous, best;
   double best_sc = INFINITY;
   for (int i = 1; i <= config.iterations; ++i) {

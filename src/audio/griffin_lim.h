@@ -12,6 +12,9 @@ struct GriffinLimConfig {
   int iterations = 100;
   double momentum = 0.99;  // 0: the original Griffin-Lim; 0.99: Perraudin et al.'s fast variant
   uint64_t seed = 0;       // of the initial random phase
+  // Complex [bins, T] whose phase starts the iterations instead of a random one (audio transfer: the
+  // content's, which the output's magnitudes were drawn from); undefined or of another shape: random.
+  torch::Tensor initial_spectrum;
 };
 
 // ||S - |STFT(y)||| / ||S||: how far the signal's magnitudes are from the target's (0: exactly).

@@ -47,6 +47,29 @@ TEST(GriffinLim, MomentumConvergesFasterThanThePlainAlgorithm) {
   EXPECT_LT(sc_fast, sc_plain);
 }
 
+// Audio transfer starts from the content's phase: a magnitude close to the content's converges from
+// there, where a random start is still far off.
+TEST(GriffinLim, StartsFromAGivenSpectrumsPhase) {
+  const Stft stft(1024, 256);
+  const torch::Tensor y = pulsed_chirp(300, 2000, 1.0, 16000);
+  const torch::Tensor spectrum = stft.forward(y);
+  const torch::Tensor magnitude = spectrum.abs() * (1 + 0.05 * torch::rand(spectrum.sizes()));
+  GriffinLimConfig random_start, content_start;
+  random_start.iterations = content_start.iterations = 5;
+  content_start.initial_spectrum = spectrum;
+  std::vector<double> from_random, from_content;
+  griffin_lim(magnitude, y.size(0), stft, random_start, [&](int, double sc) { from_random.push_back(sc); });
+  griffin_lim(magnitude, y.size(0), stft, content_start, [&](int, double sc) { from_content.push_back(sc); });
+  EXPECT_LT(from_content.front(), 0.1);
+  EXPECT_GT(from_random.front(), 0.3);
+  EXPECT_LT(from_content.back(), 0.5 * from_random.back());
+  GriffinLimConfig wrong_shape = content_start;  // a spectrum of another shape is ignored: random start
+  wrong_shape.initial_spectrum = spectrum.narrow(1, 0, 3);
+  std::vector<double> from_wrong;
+  griffin_lim(magnitude, y.size(0), stft, wrong_shape, [&](int, double sc) { from_wrong.push_back(sc); });
+  EXPECT_DOUBLE_EQ(from_wrong.front(), from_random.front());
+}
+
 TEST(GriffinLim, SpectralConvergenceIsZeroForTheSameMagnitude) {
   const Stft stft(512, 128);
   const torch::Tensor spectrum = stft.forward(harmonic_tone(300, 0.5, 8000));
