@@ -97,72 +97,74 @@ StoredImage UploadStore::add_video(const std::string& bytes, const std::string& 
   check_size(bytes);
   const auto format = sniff_video(bytes);
   if (!format) throw InputError("unsupported file type: choose an MP4, MOV, AVI, MKV or WebM video clip");
-  StoredImage clip;
-  clip.kind = "video";
-  clip.name = display_name(client_name);
-  clip.format = format->name;
-  clip = keep(clip, bytes, format->extension);
-  RemoveUnlessKept guard{clip.file};
-  const auto info = probe_clip(clip.file, limits_.max_clip_frames);
-  if (!info) throw InputError("the " + format->name + " file is damaged or uses a codec this build cannot decode");
-  const double pixels = static_cast<double>(info->width) * info->height;
-  if (pixels > static_cast<double>(limits_.max_frame_pixels)) {
-    char text[200];
-    std::snprintf(text, sizeof text, "the clip's frames are %d x %d pixels (%.3g megapixels); the limit is %.3g megapixels",
-                  info->width, info->height, pixels / 1e6, limits_.max_frame_pixels / 1e6);
-    throw InputError(text);
-  }
-  if (info->frames > limits_.max_clip_frames) {
-    char text[200];
-    if (info->frames_per_second > 0)
-      std::snprintf(text, sizeof text, "the clip is too long: the limit is %d frames (%.3g s at its %.3g fps); trim it",
-                    limits_.max_clip_frames, limits_.max_clip_frames / info->frames_per_second, info->frames_per_second);
-    else
-      std::snprintf(text, sizeof text, "the clip is too long: the limit is %d frames; trim it", limits_.max_clip_frames);
-    throw InputError(text);
-  }
-  clip.width = info->width;
-  clip.height = info->height;
-  clip.frames = info->frames;
-  clip.frames_per_second = info->frames_per_second;
-  clip.seconds = info->frames_per_second > 0 ? info->frames / info->frames_per_second : 0;
-  guard.kept = true;
-  std::lock_guard lock(mutex_);
-  images_[clip.id] = clip;
-  return clip;
+  return keep_checked("video", client_name, format->name, format->extension, bytes, [&](StoredImage& clip) {
+    const auto info = probe_clip(clip.file, limits_.max_clip_frames);
+    if (!info) throw InputError("the " + format->name + " file is damaged or uses a codec this build cannot decode");
+    const double pixels = static_cast<double>(info->width) * info->height;
+    if (pixels > static_cast<double>(limits_.max_frame_pixels)) {
+      char text[200];
+      std::snprintf(text, sizeof text,
+                    "the clip's frames are %d x %d pixels (%.3g megapixels); the limit is %.3g megapixels", info->width,
+                    info->height, pixels / 1e6, limits_.max_frame_pixels / 1e6);
+      throw InputError(text);
+    }
+    if (info->frames > limits_.max_clip_frames) {
+      char text[200];
+      if (info->frames_per_second > 0)
+        std::snprintf(text, sizeof text, "the clip is too long: the limit is %d frames (%.3g s at its %.3g fps); trim it",
+                      limits_.max_clip_frames, limits_.max_clip_frames / info->frames_per_second,
+                      info->frames_per_second);
+      else
+        std::snprintf(text, sizeof text, "the clip is too long: the limit is %d frames; trim it", limits_.max_clip_frames);
+      throw InputError(text);
+    }
+    clip.width = info->width;
+    clip.height = info->height;
+    clip.frames = info->frames;
+    clip.frames_per_second = info->frames_per_second;
+    clip.seconds = info->frames_per_second > 0 ? info->frames / info->frames_per_second : 0;
+  });
 }
 
 StoredImage UploadStore::add_sound(const std::string& bytes, const std::string& client_name) {
   check_size(bytes);
   const auto format = sniff_sound(bytes);
   if (!format) throw InputError("unsupported file type: choose a WAV, FLAC, Ogg or MP3 sound");
-  StoredImage sound;
-  sound.kind = "sound";
-  sound.name = display_name(client_name);
-  sound.format = format->name;
-  sound = keep(sound, bytes, format->extension);
-  RemoveUnlessKept guard{sound.file};
-  const std::string role = "the " + format->name + " file";
-  AudioClip decoded;
-  try {
-    decoded = load_audio(sound.file.string(), role);
-  } catch (const InputError& e) {
-    // load_audio names the file by its path on the server; the page knows it by its own name.
-    const std::string message = e.what();
-    const size_t cut = message.find("': ");
-    throw InputError(role + (cut == std::string::npos ? ": cannot be decoded" : message.substr(cut + 1)));
-  }
-  sound.seconds = decoded.seconds();
-  if (sound.seconds > limits_.max_sound_seconds) {
-    char text[160];
-    std::snprintf(text, sizeof text, "the sound is too long: %.1f s; the limit is %g s", sound.seconds,
-                  limits_.max_sound_seconds);
-    throw InputError(text);
-  }
+  return keep_checked("sound", client_name, format->name, format->extension, bytes, [&](StoredImage& sound) {
+    const std::string role = "the " + format->name + " file";
+    AudioClip decoded;
+    try {
+      decoded = load_audio(sound.file.string(), role);
+    } catch (const InputError& e) {
+      // load_audio names the file by its path on the server; the page knows it by its own name.
+      const std::string message = e.what();
+      const size_t cut = message.find("': ");
+      throw InputError(role + (cut == std::string::npos ? ": cannot be decoded" : message.substr(cut + 1)));
+    }
+    sound.seconds = decoded.seconds();
+    if (sound.seconds > limits_.max_sound_seconds) {
+      char text[160];
+      std::snprintf(text, sizeof text, "the sound is too long: %.1f s; the limit is %g s", sound.seconds,
+                    limits_.max_sound_seconds);
+      throw InputError(text);
+    }
+  });
+}
+
+StoredImage UploadStore::keep_checked(const std::string& kind, const std::string& client_name,
+                                      const std::string& format, const std::string& extension,
+                                      const std::string& bytes, const std::function<void(StoredImage&)>& inspect) {
+  StoredImage upload;
+  upload.kind = kind;
+  upload.name = display_name(client_name);
+  upload.format = format;
+  upload = keep(upload, bytes, extension);
+  RemoveUnlessKept guard{upload.file};
+  inspect(upload);
   guard.kept = true;
   std::lock_guard lock(mutex_);
-  images_[sound.id] = sound;
-  return sound;
+  images_[upload.id] = upload;
+  return upload;
 }
 
 StoredImage UploadStore::keep(StoredImage upload, const std::string& bytes, const std::string& extension) {

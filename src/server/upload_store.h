@@ -2,6 +2,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -48,6 +49,12 @@ class UploadStore {
   void check_size(const std::string& bytes) const;
   // Writes the bytes under a fresh id (an image: also remembers it, as it is already checked).
   StoredImage keep(StoredImage upload, const std::string& bytes, const std::string& extension);
+  // Clips and sounds, checked by decoders that read files: the bytes are written first, `inspect`
+  // fills in what it finds or throws, and only an accepted upload is remembered (a refused one
+  // leaves no file).
+  StoredImage keep_checked(const std::string& kind, const std::string& client_name, const std::string& format,
+                           const std::string& extension, const std::string& bytes,
+                           const std::function<void(StoredImage&)>& inspect);
 
   UploadLimits limits_;
   mutable std::mutex mutex_;
