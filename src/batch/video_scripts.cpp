@@ -73,7 +73,7 @@ std::string video_assembly_script(const VideoScripts& s) {
       << resource_lines(s.workdir, 1, 0, s.sbatch_args) << "\n"
       << "# Crossfades the chunks' overlaps, measures the flicker (--report), writes the video with the\n"
       << "# source's sound, then removes the chunks' frames unless --frames-dir keeps them.\n"
-      << command_lines(s, "--assemble-chunks");
+      << command_lines(s, "--assemble-chunks --clip-frames " + std::to_string(s.frames));
   return out.str();
 }
 

@@ -34,7 +34,7 @@ namespace {
 const std::set<std::string> kSlurmLevel = {"--slurm",        "--dry-run",          "--slurm-array-limit",
                                            "--gpus-per-task", "--sbatch-arg",       "--run-chunk",
                                            "--assemble-chunks", "--chunk-frames",   "--chunk-overlap",
-                                           "--chunk-starts",    "--threads"};
+                                           "--chunk-starts",    "--clip-frames",      "--threads"};
 
 // The clip's work folder: --frames-dir, else "<output>.slurm" beside the video.
 std::string work_folder(const VideoOptions& o) {
@@ -128,7 +128,8 @@ int paint_chunk(const VideoOptions& options, const VideoSlurmOptions& s) {
 
 int assemble(const VideoOptions& options, const VideoSlurmOptions& s) {
   const std::string folder = work_folder(options);
-  const int frames = count_frames(options.frame.content, options.max_frames);
+  // The scripts give the count the submission made; the clip is then decoded once, by the assembly.
+  const int frames = s.clip_frames > 0 ? s.clip_frames : count_frames(options.frame.content, options.max_frames);
   const auto chunks = video_chunks(starts_or_regular(s, frames), s.chunk_overlap, frames);
   std::vector<std::string> folders;
   for (const auto& c : chunks) folders.push_back(folder + "/" + chunk_name(c.index));
@@ -250,6 +251,7 @@ void add_video_slurm_options(CLI::App& video, VideoSlurmOptions& s) {
       ->delimiter(',');
   video.add_option("--run-chunk", s.run_chunk, "paint chunk K (what the array task runs)");
   video.add_flag("--assemble-chunks", s.assemble, "put the painted chunks together (what the assembly job runs)");
+  video.add_option("--clip-frames", s.clip_frames, "with --assemble-chunks: the clip's frame count (0: count them)");
 }
 
 int run_video_on_slurm(const CLI::App& video, const VideoOptions& options, const VideoSlurmOptions& s, bool dry_run) {

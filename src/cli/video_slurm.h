@@ -20,6 +20,7 @@ struct VideoSlurmOptions {
   std::vector<int> chunk_starts; // where chunks' own frames start (--slurm chooses them, and the scripts repeat them)
   int run_chunk = -1;           // what an array task runs: paint chunk K
   bool assemble = false;        // what the assembly job runs
+  int clip_frames = 0;          // the clip's frames as the submission counted them (given to the assembly)
   bool requested() const { return slurm || run_chunk >= 0 || assemble; }
 };
 

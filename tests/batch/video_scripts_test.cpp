@@ -63,7 +63,7 @@ TEST(VideoSbatchScripts, TheAssemblyIsOneSmallJobWithoutGpus) {
   EXPECT_EQ(assembly.find("--gres"), std::string::npos) << assembly;
   EXPECT_TRUE(has_line(assembly, "#SBATCH --cpus-per-task=1")) << assembly;
   EXPECT_TRUE(has_line(assembly, "#SBATCH --partition=gpu")) << assembly;
-  EXPECT_TRUE(has_line(assembly, "    --assemble-chunks")) << assembly;
+  EXPECT_TRUE(has_line(assembly, "    --assemble-chunks --clip-frames 250")) << assembly;
   EXPECT_NE(assembly.find("sbatch --dependency=afterok:$id clip.mp4.slurm/batch/impasto-video-assemble.sbatch"),
             std::string::npos)
       << assembly;
