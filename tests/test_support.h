@@ -1,7 +1,10 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 namespace impasto::testing {
@@ -42,5 +45,17 @@ CommandResult run_shell(const std::string& command);
 CommandResult run_impasto(const std::string& arguments);
 
 void write_bytes(const std::filesystem::path& path, const std::string& bytes);
+
+// The whole file ("" when it cannot be read).
+inline std::string read_bytes(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// An integer from the environment (a test's size or iteration count), or `fallback`.
+inline int setting(const char* name, int fallback) {
+  const char* value = std::getenv(name);
+  return value ? std::atoi(value) : fallback;
+}
 
 }  // namespace impasto::testing

@@ -17,6 +17,7 @@
 #include "batch/local_batch.h"
 #include "batch/sbatch_script.h"
 #include "cli/given_options.h"
+#include "cli/self_path.h"
 #include "image/image_io.h"
 #include "impasto/errors.h"
 #include "impasto/stylize.h"
@@ -51,12 +52,6 @@ std::vector<int> parse_indices(const std::string& list) {
     }
   }
   return indices;
-}
-
-std::string self_path() {
-  std::error_code error;
-  const fs::path self = fs::read_symlink("/proc/self/exe", error);
-  return error ? std::string("impasto") : self.string();
 }
 
 int cores() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }

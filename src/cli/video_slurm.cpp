@@ -17,6 +17,7 @@
 #include "batch/sbatch_script.h"
 #include "batch/video_scripts.h"
 #include "cli/given_options.h"
+#include "cli/self_path.h"
 #include "impasto/errors.h"
 #include "io/atomic_file.h"
 #include "models/run_program.h"
@@ -45,12 +46,6 @@ std::string chunk_name(int index) {
   char name[32];
   std::snprintf(name, sizeof name, "chunk_%03d", index);
   return name;
-}
-
-std::string self_path() {
-  std::error_code error;
-  const fs::path self = fs::read_symlink("/proc/self/exe", error);
-  return error ? std::string("impasto") : self.string();
 }
 
 std::string jobs_record(const BatchPaths& paths) { return paths.folder() + "/slurm_jobs.json"; }

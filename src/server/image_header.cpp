@@ -1,21 +1,9 @@
 #include "server/image_header.h"
 
+#include "server/bytes.h"
+
 namespace impasto::server {
 namespace {
-
-uint32_t big_endian(std::string_view b, size_t at, int count) {
-  uint32_t value = 0;
-  for (int i = 0; i < count; ++i) value = (value << 8) | static_cast<unsigned char>(b[at + i]);
-  return value;
-}
-
-uint32_t little_endian(std::string_view b, size_t at, int count) {
-  uint32_t value = 0;
-  for (int i = count - 1; i >= 0; --i) value = (value << 8) | static_cast<unsigned char>(b[at + i]);
-  return value;
-}
-
-bool starts_with(std::string_view bytes, std::string_view prefix) { return bytes.substr(0, prefix.size()) == prefix; }
 
 std::optional<ImageHeader> png(std::string_view b) {
   if (b.size() < 24 || b.substr(12, 4) != "IHDR") return std::nullopt;

@@ -11,18 +11,11 @@
 #include <sstream>
 
 #include "image/image_io.h"
+#include "server/bytes.h"
 
 namespace impasto::server {
 namespace fs = std::filesystem;
 namespace {
-
-std::optional<std::string> read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
-}
 
 bool process_runs(long pid) { return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM; }
 

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "impasto/errors.h"
+#include "server/bytes.h"
 #include "server/image_header.h"
 #include "server/media_files.h"
 
@@ -30,14 +31,6 @@ nlohmann::json losses(const IterationRecord& r) {
   for (const auto& [name, value] : r.losses) terms[name] = value;
   terms["total"] = r.total_loss;
   return terms;
-}
-
-std::optional<std::string> read_bytes(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
 }
 
 // Why the runner's result file is not a whole PNG of the size it reported, or "".

@@ -2,18 +2,9 @@
 
 #include <opencv2/videoio.hpp>
 
+#include "server/bytes.h"
+
 namespace impasto::server {
-namespace {
-
-bool starts_with(std::string_view bytes, std::string_view prefix) { return bytes.substr(0, prefix.size()) == prefix; }
-
-uint32_t little_endian32(std::string_view b, size_t at) {
-  uint32_t value = 0;
-  for (int i = 3; i >= 0; --i) value = (value << 8) | static_cast<unsigned char>(b[at + i]);
-  return value;
-}
-
-}  // namespace
 
 std::optional<MediaFormat> sniff_video(std::string_view b) {
   if (b.size() < 12) return std::nullopt;
@@ -67,7 +58,7 @@ std::string incomplete_video(const std::filesystem::path& file, int frames) {
 
 std::string incomplete_wav(std::string_view b) {
   if (b.size() < 44 || !starts_with(b, "RIFF") || b.substr(8, 4) != "WAVE") return "it is not a WAV file";
-  if (static_cast<uint64_t>(little_endian32(b, 4)) + 8 != b.size()) return "it was cut short";
+  if (static_cast<uint64_t>(little_endian(b, 4, 4)) + 8 != b.size()) return "it was cut short";
   return "";
 }
 

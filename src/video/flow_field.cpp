@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "impasto/errors.h"
+#include "runtime/stopwatch.h"
 #include "video/flo_file.h"
 
 namespace impasto {
@@ -24,10 +25,6 @@ std::string frame_key(const cv::Mat& frame) {
   char text[17];
   std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
   return text;
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 }  // namespace

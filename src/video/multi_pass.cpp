@@ -5,19 +5,13 @@
 #include <chrono>
 #include <filesystem>
 
+#include "runtime/stopwatch.h"
 #include "video/frame_painter.h"
 #include "video/frame_record_json.h"
 #include "video/frame_tensor.h"
 #include "video/temporal_targets.h"
 
 namespace impasto {
-namespace {
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-}  // namespace
 
 std::vector<std::unique_ptr<FrameStore>> run_later_passes(const LaterPasses& in, const FrameStore& first,
                                                           std::vector<FrameRecord>& records,

@@ -16,6 +16,7 @@
 #include "run/image_run.h"
 #include "run/run_plan.h"
 #include "runtime/cpu_runtime.h"
+#include "runtime/stopwatch.h"
 #include "video/flow_field.h"
 #include "video/frame_painter.h"
 #include "video/frame_record_json.h"
@@ -71,10 +72,6 @@ std::vector<std::pair<int, int>> flow_plan(int frames, int from, std::vector<int
     for (int j : distances)
       if (j <= i) pairs.emplace_back(i, i - j);
   return pairs;
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 }  // namespace

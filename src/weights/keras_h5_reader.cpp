@@ -128,7 +128,7 @@ std::string weight_role(std::string name) {
   return name;
 }
 
-struct Layer {
+struct KerasLayer {
   std::map<std::string, std::string> datasets;  // role -> path below the weights root
   int kernel_rank = 0;
 };
@@ -136,7 +136,7 @@ struct Layer {
 class KerasH5Source : public WeightSource {
  public:
   KerasH5Source(std::string where, Handle file, Handle root, std::vector<std::string> order,
-                std::map<std::string, Layer> layers)
+                std::map<std::string, KerasLayer> layers)
       : where_(std::move(where)),
         file_(std::move(file)),
         root_(std::move(root)),
@@ -152,7 +152,7 @@ class KerasH5Source : public WeightSource {
 
   ConvParams conv(const std::string& layer) const override {
     QuietErrors quiet;
-    const Layer& l = find(layer, "kernel");
+    const KerasLayer& l = find(layer, "kernel");
     if (l.kernel_rank != 4)
       throw InputError(where_ + ": '" + l.datasets.at("kernel") + "' has rank " + std::to_string(l.kernel_rank) +
                        ", a convolution kernel needs 4 [kh,kw,in,out]");
@@ -164,7 +164,7 @@ class KerasH5Source : public WeightSource {
 
   BatchNormParams batch_norm(const std::string& layer) const override {
     QuietErrors quiet;
-    const Layer& l = find(layer, "moving_mean");
+    const KerasLayer& l = find(layer, "moving_mean");
     BatchNormParams p;
     p.mean = read("moving_mean", l);
     const int64_t n = p.mean.numel();
@@ -185,7 +185,7 @@ class KerasH5Source : public WeightSource {
   std::string format() const override { return "Keras HDF5"; }
 
  private:
-  const Layer& find(const std::string& layer, const std::string& role) const {
+  const KerasLayer& find(const std::string& layer, const std::string& role) const {
     auto it = layers_.find(layer);
     if (it == layers_.end()) throw InputError("no layer '" + layer + "' in " + where_);
     if (!it->second.datasets.count(role))
@@ -193,7 +193,7 @@ class KerasH5Source : public WeightSource {
     return it->second;
   }
 
-  torch::Tensor read(const std::string& role, const Layer& layer) const {
+  torch::Tensor read(const std::string& role, const KerasLayer& layer) const {
     const std::string& path = layer.datasets.at(role);
     Handle dataset(H5Dopen2(root_.get(), path.c_str(), H5P_DEFAULT), H5Dclose);
     if (!dataset) throw InputError(where_ + ": dataset '" + path + "' named in weight_names is missing");
@@ -220,7 +220,7 @@ class KerasH5Source : public WeightSource {
   std::string where_;
   Handle file_, root_;
   std::vector<std::string> order_;
-  std::map<std::string, Layer> layers_;
+  std::map<std::string, KerasLayer> layers_;
 };
 
 int dataset_rank(hid_t root, const std::string& path) {
@@ -247,13 +247,13 @@ std::unique_ptr<WeightSource> open_keras_h5_weights(const fs::path& path) {
     throw InputError(where + " has no 'layer_names' attribute in " + root_name +
                      ": not a Keras 2 weights file (Keras 3 .weights.h5 files are not supported)");
 
-  std::map<std::string, Layer> layers;
+  std::map<std::string, KerasLayer> layers;
   for (const auto& name : *names) {
     Handle group(H5Gopen2(root.get(), name.c_str(), H5P_DEFAULT), H5Gclose);
     if (!group) throw InputError(where + ": layer '" + name + "' is listed in layer_names but has no group");
     const auto weights = string_attribute(group.get(), "weight_names", where + ", layer '" + name + "',");
     if (!weights) throw InputError(where + ": layer '" + name + "' has no 'weight_names' attribute");
-    Layer layer;
+    KerasLayer layer;
     for (const auto& w : *weights) {
       const std::string dataset = name + "/" + w;
       if (!layer.datasets.emplace(weight_role(w), dataset).second)

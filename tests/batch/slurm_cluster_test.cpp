@@ -26,14 +26,9 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // A process that has not ended (a zombie not yet reaped by its parent has ended).
 bool running(const std::string& pid) {
-  std::istringstream stat(read_text("/proc/" + pid + "/stat"));
+  std::istringstream stat(read_bytes("/proc/" + pid + "/stat"));
   std::string number, name, state;
   stat >> number >> name >> state;
   return !state.empty() && state != "Z";
@@ -95,7 +90,7 @@ class SlurmCluster : public ::testing::Test {
   // Final states of the array's tasks from the job completion log: task -> "STATE exit".
   std::map<int, std::string> task_states(const std::string& id) const {
     std::map<int, std::string> states;
-    std::istringstream lines(read_text(cluster() / "log" / "jobcomp.txt"));
+    std::istringstream lines(read_bytes(cluster() / "log" / "jobcomp.txt"));
     const std::regex pattern("JobState=(\\S+).*ArrayJobId=" + id + " ArrayTaskId=([0-9]+).*ExitCode=(\\S+)");
     for (std::string line; std::getline(lines, line);) {
       std::smatch match;
@@ -107,8 +102,8 @@ class SlurmCluster : public ::testing::Test {
     std::string text;
     std::error_code error;
     for (const auto& entry : fs::directory_iterator(out / "batch" / "logs", error))
-      text += "== " + entry.path().filename().string() + "\n" + read_text(entry.path());
-    return text + "== slurmd.log\n" + read_text(cluster() / "log" / "slurmd.log");
+      text += "== " + entry.path().filename().string() + "\n" + read_bytes(entry.path());
+    return text + "== slurmd.log\n" + read_bytes(cluster() / "log" / "slurmd.log");
   }
   TempDir dir;
   bool started_ = false;
@@ -126,7 +121,7 @@ TEST_F(SlurmCluster, ArrayOfThreeTasksFinishesTheBatchAsALocalRunWould) {
   ASSERT_TRUE(wait_for(id, 300)) << logs(out);
   EXPECT_EQ(task_states(id), (std::map<int, std::string>{{0, "COMPLETED 0:0"}, {1, "COMPLETED 0:0"},
                                                           {2, "COMPLETED 0:0"}}))
-      << read_text(cluster() / "log" / "jobcomp.txt");
+      << read_bytes(cluster() / "log" / "jobcomp.txt");
   const auto status = run_impasto("batch --status " + q(out));
   EXPECT_NE(status.output.find("12 jobs: 12 done, 0 running, 0 failed, 0 left"), std::string::npos)
       << status.output << logs(out);
@@ -140,9 +135,9 @@ TEST_F(SlurmCluster, ArrayOfThreeTasksFinishesTheBatchAsALocalRunWould) {
   for (const auto& photo : kPhotos)
     for (const char* painting : {"starry_night", "the_scream"}) {
       const std::string name = fs::path(photo).stem().string() + "__" + painting + ".png";
-      const std::string slurm_bytes = read_text(out / name);
+      const std::string slurm_bytes = read_bytes(out / name);
       ASSERT_FALSE(slurm_bytes.empty()) << name;
-      EXPECT_TRUE(slurm_bytes == read_text(local / name)) << name << " differs between Slurm and the local run";
+      EXPECT_TRUE(slurm_bytes == read_bytes(local / name)) << name << " differs between Slurm and the local run";
       ++compared;
     }
   EXPECT_EQ(compared, 12);
@@ -159,7 +154,7 @@ TEST_F(SlurmCluster, ScancelOfOneTaskThenTheSameCommandFinishesOnlyTheMissingJob
   for (const auto end = Clock::now() + std::chrono::seconds(120); !started && Clock::now() < end;) {
     std::error_code error;
     for (const auto& entry : fs::directory_iterator(out / "batch" / "state", error)) {
-      const auto record = nlohmann::json::parse(read_text(entry.path()), nullptr, false);
+      const auto record = nlohmann::json::parse(read_bytes(entry.path()), nullptr, false);
       if (record.is_object() && record.value("slurm_job", "") == id + "_1" && record.value("state", "") == "running")
         started = true;
     }
@@ -168,7 +163,7 @@ TEST_F(SlurmCluster, ScancelOfOneTaskThenTheSameCommandFinishesOnlyTheMissingJob
   ASSERT_TRUE(started) << logs(out);
   ASSERT_EQ(run_shell("scancel " + id + "_1").exit_code, 0);
   ASSERT_TRUE(wait_for(id, 300)) << logs(out);
-  EXPECT_EQ(task_states(id)[1].substr(0, 9), "CANCELLED") << read_text(cluster() / "log" / "jobcomp.txt");
+  EXPECT_EQ(task_states(id)[1].substr(0, 9), "CANCELLED") << read_bytes(cluster() / "log" / "jobcomp.txt");
 
   // Tasks 0 and 2 finished their chunks; task 1 left some of jobs 5..8 (1-based), and nothing partial.
   std::vector<std::string> names;
@@ -214,12 +209,12 @@ TEST_F(SlurmCluster, ACorruptPhotoFailsAloneAndIsListedWithItsError) {
   const std::string id = submit(batch(out, "--iterations 5 --jobs-per-task 3 --slurm"), "array 0 (1 tasks)");
   ASSERT_TRUE(wait_for(id, 300)) << logs(out);
   EXPECT_EQ(task_states(id), (std::map<int, std::string>{{0, "FAILED 3:0"}}))
-      << read_text(cluster() / "log" / "jobcomp.txt");
+      << read_bytes(cluster() / "log" / "jobcomp.txt");
   EXPECT_TRUE(fs::exists(out / "golden_gate__starry_night.png")) << logs(out);
   EXPECT_TRUE(fs::exists(out / "tubingen__starry_night.png")) << logs(out);
   EXPECT_FALSE(fs::exists(out / "broken__starry_night.png"));
-  const auto failed = nlohmann::json::parse(read_text(out / "failed.json"), nullptr, false);
-  ASSERT_TRUE(failed.is_object()) << read_text(out / "failed.json");
+  const auto failed = nlohmann::json::parse(read_bytes(out / "failed.json"), nullptr, false);
+  ASSERT_TRUE(failed.is_object()) << read_bytes(out / "failed.json");
   ASSERT_EQ(failed["failed"].size(), 1u) << failed.dump();
   EXPECT_EQ(failed["failed"][0]["job"], "broken__starry_night.png");
   EXPECT_EQ(failed["failed"][0]["error"],
@@ -228,23 +223,23 @@ TEST_F(SlurmCluster, ACorruptPhotoFailsAloneAndIsListedWithItsError) {
 }
 
 TEST_F(SlurmCluster, TheScriptRestartsAfterACrashAndIsQuietWhenUp) {
-  const auto conf = read_text(cluster() / "slurm.conf");
+  const auto conf = read_bytes(cluster() / "slurm.conf");
   const auto again = run_shell(script() + " up " + q(cluster()));
   EXPECT_EQ(again.exit_code, 0) << again.output;
-  EXPECT_EQ(read_text(cluster() / "slurm.conf"), conf) << "a running cluster was set up again";
+  EXPECT_EQ(read_bytes(cluster() / "slurm.conf"), conf) << "a running cluster was set up again";
   // A crash: the controller killed outright, its pid file left behind.
-  const std::string controller = read_text(cluster() / "run" / "slurmctld.pid");
+  const std::string controller = read_bytes(cluster() / "run" / "slurmctld.pid");
   ASSERT_EQ(run_shell("kill -9 " + controller).exit_code, 0);
   const auto restarted = run_shell(script() + " up " + q(cluster()));
   ASSERT_EQ(restarted.exit_code, 0) << restarted.output;
-  EXPECT_NE(read_text(cluster() / "run" / "slurmctld.pid"), controller);
+  EXPECT_NE(read_bytes(cluster() / "run" / "slurmctld.pid"), controller);
   const auto job = run_shell("sbatch --parsable --gres=gpu:1 --wrap 'echo gpu $CUDA_VISIBLE_DEVICES' -o " +
                          q(dir / "gpu.log"));
   ASSERT_EQ(job.exit_code, 0) << job.output;
   ASSERT_TRUE(wait_for(job.output.substr(0, job.output.find('\n')), 60));
-  EXPECT_EQ(read_text(dir / "gpu.log"), "gpu 0\n");
+  EXPECT_EQ(read_bytes(dir / "gpu.log"), "gpu 0\n");
   std::vector<std::string> pids;
-  for (const char* daemon : {"slurmd", "slurmctld", "munged"}) pids.push_back(read_text(cluster() / "run" / (std::string(daemon) + ".pid")));
+  for (const char* daemon : {"slurmd", "slurmctld", "munged"}) pids.push_back(read_bytes(cluster() / "run" / (std::string(daemon) + ".pid")));
   ASSERT_EQ(run_shell(script() + " down " + q(cluster())).exit_code, 0);
   started_ = false;
   for (const auto& pid : pids) EXPECT_FALSE(running(pid.substr(0, pid.find('\n')))) << pid;
@@ -277,14 +272,14 @@ TEST_F(SlurmCluster, VideoChunksThenAssemblyAndACancelledChunkIsAllThatIsPainted
 
   bool started = false;  // chunk 1 at work
   for (const auto end = Clock::now() + std::chrono::seconds(120); !started && Clock::now() < end;) {
-    const auto record = nlohmann::json::parse(read_text(work / "batch" / "state" / "chunk_001.json"), nullptr, false);
+    const auto record = nlohmann::json::parse(read_bytes(work / "batch" / "state" / "chunk_001.json"), nullptr, false);
     started = record.is_object() && record.value("slurm_job", "") == id + "_1" && record.value("state", "") == "running";
     if (!started) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_TRUE(started) << logs(work);
   ASSERT_EQ(run_shell("scancel " + id + "_1").exit_code, 0);
   ASSERT_TRUE(wait_for(id, 300)) << logs(work);
-  EXPECT_EQ(task_states(id)[1].substr(0, 9), "CANCELLED") << read_text(cluster() / "log" / "jobcomp.txt");
+  EXPECT_EQ(task_states(id)[1].substr(0, 9), "CANCELLED") << read_bytes(cluster() / "log" / "jobcomp.txt");
   // The assembly waits for a dependency that can never be met (or is gone, where Slurm kills such jobs).
   std::string waiting = "?";
   for (const auto end = Clock::now() + std::chrono::seconds(60);
@@ -312,7 +307,7 @@ TEST_F(SlurmCluster, VideoChunksThenAssemblyAndACancelledChunkIsAllThatIsPainted
   for (cv::Mat frame; video.read(frame);) ++frames;
   EXPECT_EQ(frames, 14) << logs(work);
   EXPECT_FALSE(fs::exists(work / "chunk_000")) << "the chunks' frames are removed once the video is written";
-  const auto report = nlohmann::json::parse(read_text(dir / "report.json"), nullptr, false);
+  const auto report = nlohmann::json::parse(read_bytes(dir / "report.json"), nullptr, false);
   ASSERT_TRUE(report.is_object()) << logs(work);
   ASSERT_EQ(report["chunks"]["boundaries"].size(), 2u);
   std::printf("[ measured ] worst chunk boundary / clip mean warping error: %.3f (%s)\n",

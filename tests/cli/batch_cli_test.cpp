@@ -23,11 +23,6 @@ std::string line_of(const std::string& text, const std::string& word) {
   return text.substr(start, text.find('\n', at) - start);
 }
 
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 class BatchCli : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -72,7 +67,7 @@ TEST_F(BatchCli, RunsEveryPairUnderItsNameAndReportsStatus) {
   EXPECT_EQ(image_count(), 4);
   EXPECT_FALSE(fs::exists(out() / "failed.json"));
   // The job list: one line per job, stylize options, each --output a name in the folder.
-  const std::string jobs = read_text(out() / "batch" / "jobs.txt");
+  const std::string jobs = read_bytes(out() / "batch" / "jobs.txt");
   EXPECT_NE(jobs.find("--output golden_gate__starry_night.png --size 64 --iterations 3 --model-file"), std::string::npos) << jobs;
   const auto status = run_impasto("batch --status " + q(out()));
   ASSERT_EQ(status.exit_code, 0) << status.output;
@@ -171,7 +166,7 @@ TEST_F(BatchCli, SlurmDryRunWritesAReadableScriptAndSubmitsNothing) {
   EXPECT_NE(result.output.find("array 0-1: 2 tasks for 4 jobs left of 4); nothing submitted"), std::string::npos)
       << result.output;
   const fs::path script = out() / "batch" / "impasto-batch.sbatch";
-  const std::string text = read_text(script);
+  const std::string text = read_bytes(script);
   for (const char* line : {"#SBATCH --array=0-1%8\n", "#SBATCH --gres=gpu:1\n", "#SBATCH --partition=gpu\n",
                            "#SBATCH --time=1:00:00\n", "#SBATCH --requeue\n", "#SBATCH --cpus-per-task=4\n",
                            "--run-chunk \"$SLURM_ARRAY_TASK_ID\" --jobs-per-task 3"})

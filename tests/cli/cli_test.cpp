@@ -246,7 +246,7 @@ void PrintTo(const BadInput& input, std::ostream* out) { *out << input.name; }
 class CliBadInput : public Cli, public ::testing::WithParamInterface<BadInput> {};
 
 TEST_P(CliBadInput, FailsWithOneLineAndExitCode2) {
-  write_bytes(dir / "corrupt.jpg", std::string("\xff\xd8\xff\xe0 definitely not a jpeg", 28));
+  write_bytes(dir / "corrupt.jpg", std::string("\xff\xd8\xff\xe0 definitely not a jpeg"));
   write_bytes(dir / "empty.mat", "");
   write_bytes(dir / "garbage.mat", "MATLAB 5.0 MAT-file, truncated");
   fs::create_directories(dir / "folder.jpg");

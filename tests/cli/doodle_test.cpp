@@ -22,11 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 namespace F = torch::nn::functional;
 
-int setting(const char* name, int fallback) {
-  const char* value = std::getenv(name);
-  return value ? std::atoi(value) : fallback;
-}
-
 // [6,H,W]: the mean and standard deviation of each CIELAB channel in a 7x7 window around each pixel.
 torch::Tensor local_statistics(const torch::Tensor& rgb) {
   cv::Mat converted;

@@ -22,11 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int setting(const char* name, int fallback) {
-  const char* value = std::getenv(name);
-  return value ? std::atoi(value) : fallback;
-}
-
 torch::Tensor lab(const torch::Tensor& rgb) {
   cv::Mat converted;
   cv::cvtColor(to_float_mat(rgb.clamp(0, 1)), converted, cv::COLOR_RGB2Lab);

@@ -7,12 +7,13 @@
 
 #include "image/colour_preservation.h"
 #include "image/image_io.h"
+#include "tensor_support.h"
 #include "test_support.h"
 
 namespace impasto {
 namespace {
 
-double max_difference(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
+using testing::max_difference;
 
 TEST(Colour, YCrCbMatchesOpenCVAndRoundTrips) {
   torch::manual_seed(5);

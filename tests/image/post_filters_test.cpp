@@ -7,6 +7,7 @@
 #include "image/image_io.h"
 #include "impasto/errors.h"
 #include "impasto/options.h"
+#include "tensor_support.h"
 #include "test_support.h"
 
 namespace impasto {
@@ -14,7 +15,7 @@ namespace {
 
 using testing::shared_image;
 
-double max_difference(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
+using testing::max_difference;
 
 // Mean squared response of the discrete Laplacian: the energy of the finest detail (and of noise).
 double high_frequency_energy(const torch::Tensor& image) {

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "image/image_io.h"
+#include "memory_weights.h"
 #include "impasto/errors.h"
 #include "nets/model_locator.h"
 #include "nets/network.h"
@@ -26,24 +27,7 @@ std::filesystem::path installed(const std::string& network) {
   }
 }
 
-// A weight source held in memory, for hand-made networks.
-class MemoryWeights : public WeightSource {
- public:
-  std::map<std::string, ConvParams> convs;
-  std::map<std::string, BatchNormParams> norms;
-  std::vector<std::string> layers() const override {
-    std::vector<std::string> names;
-    for (const auto& [name, params] : convs) names.push_back(name);
-    return names;
-  }
-  ConvParams conv(const std::string& layer) const override { return convs.at(layer); }
-  BatchNormParams batch_norm(const std::string& layer) const override {
-    auto it = norms.find(layer);
-    if (it == norms.end()) return WeightSource::batch_norm(layer);
-    return it->second;
-  }
-  std::string format() const override { return "memory"; }
-};
+using testing::MemoryWeights;
 
 TEST(Backbones, BatchNormIsFoldedIntoTheConvolution) {
   NetworkSpec spec;

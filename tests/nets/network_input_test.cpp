@@ -5,6 +5,7 @@
 
 #include <map>
 
+#include "memory_weights.h"
 #include "nets/network.h"
 #include "weights/input_convention.h"
 #include "weights/weight_source.h"
@@ -12,19 +13,7 @@
 namespace impasto {
 namespace {
 
-class MemoryWeights : public WeightSource {
- public:
-  std::map<std::string, ConvParams> convs;
-  std::optional<InputConvention> declared;
-  std::vector<std::string> layers() const override {
-    std::vector<std::string> names;
-    for (const auto& [name, params] : convs) names.push_back(name);
-    return names;
-  }
-  ConvParams conv(const std::string& layer) const override { return convs.at(layer); }
-  std::string format() const override { return "memory"; }
-  std::optional<InputConvention> input_convention() const override { return declared; }
-};
+using testing::MemoryWeights;
 
 NetworkConfig config_for(const InputConvention& input, torch::Dtype dtype = torch::kDouble) {
   NetworkConfig config;

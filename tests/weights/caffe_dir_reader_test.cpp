@@ -8,17 +8,8 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::expect_input_error;
+using testing::floats;
 using testing::TempDir;
-
-// Values start, start+1, ... as raw little-endian float32.
-std::string floats(int64_t n, float start) {
-  std::string bytes;
-  for (int64_t i = 0; i < n; ++i) {
-    const float v = start + static_cast<float>(i);
-    bytes.append(reinterpret_cast<const char*>(&v), sizeof v);
-  }
-  return bytes;
-}
 
 void write_blob(const fs::path& dir, const std::string& file, int64_t n, float start) {
   fs::create_directories((dir / "weights" / file).parent_path());

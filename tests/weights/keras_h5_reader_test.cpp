@@ -1,6 +1,7 @@
 #include "weights/keras_h5_reader.h"
 
 #include "keras_h5_writer.h"
+#include "tensor_support.h"
 #include "vgg19_reference.h"
 #include "weights/weight_source.h"
 #include "weights_test_util.h"
@@ -12,14 +13,9 @@ using testing::expect_input_error;
 using testing::KerasH5Options;
 using testing::KerasLayer;
 using testing::keras_conv;
+using testing::ramp;
 using testing::TempDir;
 using testing::write_keras_h5;
-
-torch::Tensor ramp(std::vector<int64_t> shape, float start, torch::Dtype dtype = torch::kFloat32) {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return (torch::arange(n, torch::kFloat64) + start).reshape(shape).to(dtype);
-}
 
 // kh=2, kw=3, in=4, out=5: all different, so a transposition bug changes shape or values.
 std::vector<KerasLayer> small_model() {

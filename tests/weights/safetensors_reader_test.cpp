@@ -1,6 +1,7 @@
 #include "weights/safetensors_reader.h"
 
 #include "safetensors_writer.h"
+#include "tensor_support.h"
 #include "vgg19_reference.h"
 #include "weights/input_convention.h"
 #include "weights/weight_source.h"
@@ -10,14 +11,9 @@ namespace impasto {
 namespace {
 
 using testing::expect_input_error;
+using testing::ramp;
 using testing::TempDir;
 using testing::write_safetensors;
-
-torch::Tensor ramp(std::vector<int64_t> shape, float start, torch::Dtype dtype = torch::kFloat32) {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return (torch::arange(n, torch::kFloat64) + start).reshape(shape).to(dtype);
-}
 
 // out=5, in=4, kh=2, kw=3: all different, so a transposition bug changes shape or values. Small
 // integers survive float16 and bfloat16 exactly.

@@ -15,6 +15,7 @@ namespace impasto {
 namespace {
 
 using testing::expect_input_error;
+using testing::floats;
 using testing::TempDir;
 
 using namespace testing::pth;

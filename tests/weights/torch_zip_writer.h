@@ -99,15 +99,6 @@ inline std::string state_dict_pickle(const std::vector<Entry>& entries) {
   return p.op('s').op('b').op('.').bytes();
 }
 
-inline std::string floats(int64_t n, float start, float step = 1.0f) {
-  std::string s(static_cast<size_t>(n) * 4, '\0');
-  for (int64_t i = 0; i < n; ++i) {
-    const float v = start + step * static_cast<float>(i);
-    std::memcpy(&s[static_cast<size_t>(i) * 4], &v, 4);
-  }
-  return s;
-}
-
 // Writes the zip exactly as torch.save does; with `to_file` false the archive is named "archive".
 inline void write_pth(const std::filesystem::path& p, const std::string& pickle,
                const std::map<std::string, std::string>& storages, bool to_file = false) {

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <impasto/errors.h>
 
+#include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
@@ -20,9 +22,14 @@ inline std::filesystem::path shared_models_dir() {
 #endif
 }
 
-inline std::string read_bytes(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+// start, start + step, ... as raw float32 (little-endian, as every weight format stores them here).
+inline std::string floats(int64_t n, float start, float step = 1.0f) {
+  std::string s(static_cast<size_t>(n) * 4, '\0');
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = start + step * static_cast<float>(i);
+    std::memcpy(&s[static_cast<size_t>(i) * 4], &v, 4);
+  }
+  return s;
 }
 
 // Runs `fn`, expecting an InputError whose message contains every one of `needles`.
