@@ -82,12 +82,20 @@ for net in vgg19 squeezenet; do
   weights=(--model-file random)
   [ "$net" = squeezenet ] && weights=(--model-dir ../shared/models)
   for p in fp32 tf32 bf16 fp16; do
+    # The device's memory in use, sampled every 100 ms during the run, less what was in use before it
+    # (so the CUDA context is included: what a user sees the process hold in nvidia-smi).
+    idle_mib=$(nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -i 0 2>/dev/null | head -1)
+    nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -i 0 -lms 100 > "$work/mem_${net}_$p.txt" 2>/dev/null &
+    sampler=$!
     t0=$(date +%s.%N)
     timeout 120 $impasto stylize -c $images/tubingen.jpg -s $images/starry_night.jpg --model $net "${weights[@]}" \
       --size 512 --iterations 500 --init noise --device cuda --precision $p --print-every 0 \
       --output "$work/${net}_$p.png" --report "$work/${net}_$p.json" 2>&1 | tail -1
     t1=$(date +%s.%N)
-    echo "$net $p: $(python3 -c "print(f'{$t1 - $t0:.2f}')") s wall, process start and image writing included"
+    kill $sampler 2>/dev/null; wait $sampler 2>/dev/null
+    peak_mib=$(sort -n "$work/mem_${net}_$p.txt" | tail -1)
+    echo "$net $p: $(python3 -c "print(f'{$t1 - $t0:.2f}')") s wall, process start and image writing included;" \
+         "peak GPU memory $(( ${peak_mib:-0} - ${idle_mib:-0} )) MiB"
   done
 done
 

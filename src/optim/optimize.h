@@ -13,9 +13,9 @@ struct OptimizerConfig {
   int iterations = 500;
   double learning_rate = 0;    // 0: 1 for L-BFGS, 0.02 for Adam
   int lbfgs_history = 10;
-  // L-BFGS only: a strong-Wolfe line search instead of the fixed step. About two evaluations per
-  // iteration instead of one, but the loss never jumps up: on the audio loss the fixed step
-  // overshot by 100-3000x now and then, and a run could end on such a step.
+  // L-BFGS only: a strong-Wolfe line search instead of the fixed step, so the loss never jumps up:
+  // on the audio loss the fixed step overshot by 100-3000x now and then, and a run could end on
+  // such a step. Its first iteration costs several evaluations; later ones mostly take the first trial.
   bool line_search = false;
   double tolerance = 0;        // stop when |relative loss change| < tolerance for `patience` iterations
   int patience = 5;
